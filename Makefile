@@ -1,0 +1,28 @@
+# Quick start: `make run` (the fog benchmark, prints its table) and `make test`.
+# Each target creates .venv and installs edgeopt[all] on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench-slow clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[all]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/edgeopt bench fog
+
+test: $(STAMP)
+	$(BIN)/python -m ruff check edgeopt tests
+	$(BIN)/python -m mypy edgeopt
+	$(BIN)/python -m pytest -q
+
+bench-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,36 @@
+"""edgeopt: resource allocation for split / edge DNN inference.
+
+Each paper's problem is a :class:`~edgeopt.core.Problem` with a fast analytic
+solver (the default ``solve()`` method), an independent CVXPY reference
+(``solve(method="cvxpy", solver=...)``) and a KKT report (``check``).
+"""
+
+from edgeopt.core import (
+    EdgeOptError,
+    InfeasibleError,
+    InvalidParameterError,
+    KKTReport,
+    Problem,
+    Solution,
+    SolverError,
+    Status,
+    UnknownMethodError,
+)
+from edgeopt.problems.fog import FogParams, FogPartitioning
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EdgeOptError",
+    "FogParams",
+    "FogPartitioning",
+    "InfeasibleError",
+    "InvalidParameterError",
+    "KKTReport",
+    "Problem",
+    "Solution",
+    "SolverError",
+    "Status",
+    "UnknownMethodError",
+    "__version__",
+]

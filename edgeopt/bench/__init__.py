@@ -1,0 +1,1 @@
+"""The benchmark harness: methods side by side, gaps, time ratios, reports."""

@@ -1,0 +1,87 @@
+"""Channel models shared by the problems: Shannon rates and dB helpers.
+
+Everything is in SI units: watts, hertz, W/Hz for the noise power spectral
+density, linear power gains. dB and dBm appear only in the helpers here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def db_to_linear(db: ArrayLike) -> FloatArray:
+    """Power ratio in dB to a linear ratio: ``10 ** (db / 10)``."""
+    return np.power(10.0, np.asarray(db, dtype=float) / 10.0)
+
+
+def linear_to_db(ratio: ArrayLike) -> FloatArray:
+    """Linear power ratio to dB."""
+    return 10.0 * np.log10(np.asarray(ratio, dtype=float))
+
+
+def dbm_to_watt(dbm: ArrayLike) -> FloatArray:
+    """Power in dBm to watts."""
+    return np.power(10.0, (np.asarray(dbm, dtype=float) - 30.0) / 10.0)
+
+
+def watt_to_dbm(watt: ArrayLike) -> FloatArray:
+    """Power in watts to dBm."""
+    return 10.0 * np.log10(np.asarray(watt, dtype=float)) + 30.0
+
+
+def dbm_per_hz_to_watt_per_hz(dbm_per_hz: ArrayLike) -> FloatArray:
+    """Noise power spectral density in dBm/Hz (e.g. -174) to W/Hz."""
+    return dbm_to_watt(dbm_per_hz)
+
+
+def snr(power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float) -> FloatArray:
+    """Received SNR ``p * g / (N0 * B)``."""
+    return np.asarray(power, dtype=float) * np.asarray(gain, dtype=float) / (noise_psd * bandwidth)
+
+
+def shannon_rate_nats(
+    power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float
+) -> FloatArray:
+    """Shannon rate ``B ln(1 + p g / (N0 B))`` in nat/s.
+
+    Papers that print the rate with a natural logarithm and compare it with
+    bit counts (e.g. Kilcioglu et al. 2021, eq. (5)) use this form.
+    """
+    return bandwidth * np.log1p(snr(power, gain, bandwidth, noise_psd))
+
+
+def shannon_rate_bits(
+    power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float
+) -> FloatArray:
+    """Shannon rate ``B log2(1 + p g / (N0 B))`` in bit/s."""
+    return shannon_rate_nats(power, gain, bandwidth, noise_psd) / np.log(2.0)
+
+
+def perspective_rate_nats(
+    time: ArrayLike, energy: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float
+) -> FloatArray:
+    """Data sent in ``time`` seconds with RF ``energy`` joules: ``t B ln(1 + E g / (t N0 B))``.
+
+    This is the perspective of the concave function ``B ln(1 + E g / (N0 B))``
+    and hence jointly concave in ``(t, E)``; it is the form that makes the
+    energy-time transmission problems convex. ``t = 0`` gives 0.
+    """
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(energy, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = t * bandwidth * np.log1p(e * np.asarray(gain, dtype=float) / (t * noise_psd * bandwidth))
+    return np.where(t > 0, value, 0.0)
+
+
+def power_for_rate_nats(
+    data: ArrayLike, time: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float
+) -> FloatArray:
+    """RF power needed to send ``data`` (nats, i.e. the paper's 'bits') in ``time`` seconds.
+
+    Inverts :func:`shannon_rate_nats`: ``p = (N0 B / g) (exp(D / (B t)) - 1)``.
+    """
+    spectral = np.asarray(data, dtype=float) / (bandwidth * np.asarray(time, dtype=float))
+    return noise_psd * bandwidth / np.asarray(gain, dtype=float) * np.expm1(spectral)

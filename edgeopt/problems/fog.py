@@ -1,0 +1,475 @@
+"""Energy-efficient fine-grained DNN partitioning for collaborative fog computing.
+
+Kilcioglu, Mirghasemi, Stupia and Vandendorpe, "An Energy-Efficient
+Fine-Grained Deep Neural Network Partitioning Scheme for Wireless
+Collaborative Fog Computing", IEEE Access 9, 2021 (``shared/seeds/004``).
+
+The model (problem (24), convexified as (31))
+-------------------------------------------
+``K`` nodes share the first ``N = n_layers`` convolutional layer-packs of a
+CNN (3x3 convolution with zero padding, then 2x2 max-pooling). Node 0 is at
+the top of the input, node ``K - 1`` at the bottom; node ``k`` has a neighbour
+above iff ``k >= 1`` and below iff ``k <= K - 2``. With ``d_k >= 0`` the rows
+given to node ``k`` (relaxed to real numbers, ``sum_k d_k = d_y``, eq. (4)),
+layer ``n = 1..N`` and ``d^x_n = floor(d_x / 2^(n-1))`` its columns:
+
+* **First-round distribution** (FRD, eqs. (5)-(10), (25)-(27)): the master
+  ``m`` sends node ``k != m`` its ``d_x (d_k + 1 + I^a_k I^b_k)`` bits in time
+  ``t^FRD_k`` at power ``p^FRD_k <= p_max[m]``, spending
+  ``t^FRD_k (p^FRD_k + p_circuit[m])``.
+* **Local computation** (eqs. (14)-(16)): ``N^MAC_{k,n} = 9 d^x_n d_k / 2^(n-1)``
+  MACs in time ``t^LOC_{k,n} >= c_k N^MAC_{k,n} / f_max[k]``, costing
+  ``kappa_k (c_k N^MAC_{k,n})^3 / (t^LOC_{k,n})^2`` (eq. (12)).
+* **Exchange** (eqs. (17)-(21), (28)-(30)): after layer ``n`` each node sends
+  ``d^x_n`` bits to each neighbour it has, at power ``<= p_max[k]``, over the
+  link between nodes ``j`` and ``j + 1`` of gain ``gain_link[j, n]`` (the same
+  in both directions), spending ``t (p + p_circuit[k])``.
+* **Timing**: ``t^LOC + t^EXC_above + t^EXC_below <= t_n`` for every node
+  (eq. (22)) and ``sum_{k != m} t^FRD_k + sum_n t_n <= tau`` (eq. (23)).
+
+Rates are ``B ln(1 + p h / (N0 B))``, with the natural logarithm exactly as the
+paper prints it (eqs. (5), (17)), compared against bit counts; we keep that
+convention so that numbers are comparable with the paper, which amounts to
+measuring data in nats. The objective is the total energy in joules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from edgeopt.core import validate
+from edgeopt.core.errors import InvalidParameterError
+from edgeopt.core.problem import MethodFunction, Problem
+from edgeopt.core.report import KKTReport
+from edgeopt.core.solution import Solution
+from edgeopt.models.channel import shannon_rate_nats
+from edgeopt.models.compute import cmos_energy
+
+FloatArray = NDArray[np.float64]
+
+#: Row-wise MACs per output element: a 3x3 convolution, eq. (11).
+MACS_PER_ELEMENT = 9
+
+# Indices of the two exchange directions in the (K, N, 2) link arrays.
+ABOVE, BELOW = 0, 1
+
+#: Names of the primal variables in ``Solution.x``, all in SI units.
+VARIABLES = (
+    "rows",
+    "t_layer",
+    "t_frd",
+    "p_frd",
+    "t_loc",
+    "f_cpu",
+    "t_exc_above",
+    "p_exc_above",
+    "t_exc_below",
+    "p_exc_below",
+)
+
+
+@dataclass(frozen=True)
+class FogParams:
+    """Parameters of the fog partitioning problem, SI units throughout.
+
+    Parameters
+    ----------
+    d_x : float
+        Columns of the 2-D input (the paper's "bits" per row), ``>= 2^(n_layers-1)``
+        so that every layer has at least one column.
+    d_y : float
+        Rows of the 2-D input to distribute, ``> 0``.
+    n_layers : int
+        Collaborative layer-packs ``N^LAY >= 1``.
+    tau : float
+        Latency budget in seconds.
+    bandwidth : float
+        Channel bandwidth ``B`` in Hz.
+    noise_psd : float
+        Noise power spectral density ``N0`` in W/Hz.
+    master : int
+        Index of the master node, ``0 <= master < K``.
+    cycles_per_mac : array_like, shape (K,)
+        CPU cycles per MAC ``c_k``.
+    kappa : array_like, shape (K,)
+        Effective switched capacitance ``kappa_k`` (J s^2 / cycle^3).
+    f_max : array_like, shape (K,)
+        Maximum CPU frequency in cycles/s.
+    p_max : array_like, shape (K,)
+        Maximum RF transmit power in W.
+    p_circuit : array_like, shape (K,)
+        Transmitter circuit power in W (``>= 0``).
+    gain_frd : array_like, shape (K,)
+        Power gain from the master to each node; the master's entry is ignored.
+    gain_link : array_like, shape (K-1,) or (K-1, n_layers)
+        Power gain of the link between node ``j`` and ``j + 1`` (both
+        directions), optionally per layer; stored as shape (K-1, n_layers).
+    """
+
+    d_x: float
+    d_y: float
+    n_layers: int
+    tau: float
+    bandwidth: float
+    noise_psd: float
+    master: int
+    cycles_per_mac: FloatArray
+    kappa: FloatArray
+    f_max: FloatArray
+    p_max: FloatArray
+    p_circuit: FloatArray
+    gain_frd: FloatArray
+    gain_link: FloatArray
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        n_layers = self.n_layers
+        if isinstance(n_layers, bool) or not isinstance(n_layers, (int, np.integer)) or n_layers < 1:
+            raise InvalidParameterError(f"n_layers must be an integer >= 1, got {n_layers!r}")
+        set_(self, "n_layers", int(n_layers))
+        for name in ("d_y", "tau", "bandwidth", "noise_psd"):
+            set_(self, name, validate.positive_scalar(name, getattr(self, name)))
+        d_x = validate.positive_scalar("d_x", self.d_x)
+        if d_x < 2 ** (self.n_layers - 1):
+            raise InvalidParameterError(
+                f"d_x must be >= 2^(n_layers - 1) = {2 ** (self.n_layers - 1)} so that every "
+                f"layer keeps a column, got {self.d_x!r}"
+            )
+        set_(self, "d_x", d_x)
+        try:
+            k_nodes = len(self.cycles_per_mac)
+        except TypeError:
+            raise InvalidParameterError(
+                f"cycles_per_mac must be an array of length K, got {self.cycles_per_mac!r}"
+            ) from None
+        if k_nodes < 2:
+            raise InvalidParameterError(f"K (length of the per-node arrays) must be >= 2, got {k_nodes}")
+        shape = ((k_nodes,),)
+        for name in ("cycles_per_mac", "kappa", "f_max", "p_max"):
+            set_(self, name, validate.array(name, getattr(self, name), shape))
+        set_(self, "p_circuit", validate.array("p_circuit", self.p_circuit, shape, allow_zero=True))
+        master = self.master
+        if isinstance(master, bool) or not isinstance(master, (int, np.integer)) or not 0 <= master < k_nodes:
+            raise InvalidParameterError(f"master must be an integer in [0, {k_nodes - 1}], got {master!r}")
+        set_(self, "master", int(master))
+        gain_frd = np.array(self.gain_frd, dtype=float) if np.ndim(self.gain_frd) == 1 else self.gain_frd
+        if isinstance(gain_frd, np.ndarray) and gain_frd.shape == (k_nodes,):
+            # The master's own entry is ignored by the model: any finite value >= 0 is accepted.
+            gain_frd = gain_frd.copy()
+            if not (np.isfinite(gain_frd[self.master]) and gain_frd[self.master] >= 0):
+                raise InvalidParameterError(
+                    f"gain_frd[master] is ignored but must be finite and >= 0, got {gain_frd[self.master]!r}"
+                )
+            gain_frd[self.master] = 1.0
+        set_(self, "gain_frd", validate.array("gain_frd", gain_frd, shape))
+        link = validate.array(
+            "gain_link", self.gain_link, ((k_nodes - 1,), (k_nodes - 1, self.n_layers))
+        )
+        if link.ndim == 1:
+            link = np.repeat(link[:, None], self.n_layers, axis=1)
+            link.setflags(write=False)
+        set_(self, "gain_link", link)
+
+    @property
+    def K(self) -> int:  # noqa: N802 - the paper's name
+        """Number of nodes."""
+        return int(self.cycles_per_mac.shape[0])
+
+    def replace(self, **changes: Any) -> FogParams:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Fields as plain Python values (lists for arrays), e.g. for JSON or TOML."""
+        out: dict[str, Any] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            out[field.name] = value.tolist() if isinstance(value, np.ndarray) else value
+        return out
+
+    @cached_property
+    def layout(self) -> FogLayout:
+        """Derived constants (columns per layer, cycles per row, link tables)."""
+        return FogLayout.from_params(self)
+
+
+@dataclass(frozen=True)
+class FogLayout:
+    """Constants derived once from :class:`FogParams`.
+
+    Attributes
+    ----------
+    columns : ndarray, shape (N,)
+        ``d^x_n = floor(d_x / 2^(n-1))``.
+    macs_per_row : ndarray, shape (N,)
+        MACs per assigned input row in layer ``n``: ``9 d^x_n / 2^(n-1)`` (eq. (14)).
+    cycles_per_row : ndarray, shape (K, N)
+        ``a_{k,n} = c_k * macs_per_row[n]``: CPU cycles per row (``m_{k,n} = a_{k,n} d_k``).
+    link_mask : ndarray of bool, shape (K, N, 2)
+        Whether node ``k`` sends to its neighbour above (``[..., 0]``) / below (``[..., 1]``).
+    link_bits : ndarray, shape (K, N, 2)
+        Bits sent on each exchange link, ``d^x_n`` where it exists, else 0 (eq. (19)).
+    link_gain : ndarray, shape (K, N, 2)
+        Its power gain (1 where the link does not exist, never used).
+    frd_mask : ndarray of bool, shape (K,)
+        ``k != master``.
+    frd_fixed_bits : ndarray, shape (K,)
+        ``d_x (1 + I^a I^b)``: FRD bits besides the node's own rows (eq. (9)).
+    """
+
+    columns: FloatArray
+    macs_per_row: FloatArray
+    cycles_per_row: FloatArray
+    link_mask: NDArray[np.bool_]
+    link_bits: FloatArray
+    link_gain: FloatArray
+    frd_mask: NDArray[np.bool_]
+    frd_fixed_bits: FloatArray
+
+    @classmethod
+    def from_params(cls, p: FogParams) -> FogLayout:
+        """Compute the layout of ``p``."""
+        k_nodes, n_layers = p.K, p.n_layers
+        halving = 2.0 ** np.arange(n_layers)
+        columns = np.floor(p.d_x / halving)
+        macs_per_row = MACS_PER_ELEMENT * columns / halving
+        mask = np.zeros((k_nodes, n_layers, 2), dtype=bool)
+        mask[1:, :, ABOVE] = True
+        mask[:-1, :, BELOW] = True
+        gain = np.ones((k_nodes, n_layers, 2))
+        gain[1:, :, ABOVE] = p.gain_link
+        gain[:-1, :, BELOW] = p.gain_link
+        interior = mask[:, 0, ABOVE] & mask[:, 0, BELOW]
+        frd_mask = np.arange(k_nodes) != p.master
+        return cls(
+            columns=columns,
+            macs_per_row=macs_per_row,
+            cycles_per_row=p.cycles_per_mac[:, None] * macs_per_row[None, :],
+            link_mask=mask,
+            link_bits=np.where(mask, columns[None, :, None], 0.0),
+            link_gain=gain,
+            frd_mask=frd_mask,
+            frd_fixed_bits=p.d_x * (1.0 + interior),
+        )
+
+    def frd_bits(self, p: FogParams, rows: FloatArray) -> FloatArray:
+        """Bits the master sends each node in the FRD (0 for itself), eq. (9)."""
+        return np.where(self.frd_mask, p.d_x * rows + self.frd_fixed_bits, 0.0)
+
+    def total_macs(self, p: FogParams) -> float:
+        """Total collaborative MACs ``sum_{k,n} N^MAC_{k,n}`` (independent of the split)."""
+        return float(p.d_y * self.macs_per_row.sum())
+
+
+def energy_terms(p: FogParams, x: dict[str, FloatArray]) -> dict[str, float]:
+    """Energy of a point by part, in joules: ``frd``, ``local``, ``exchange``, ``total``.
+
+    This is the objective of (24) evaluated exactly from the primal variables,
+    the single place every method's objective is computed.
+    """
+    lay = p.layout
+    frd = float(np.sum(np.where(lay.frd_mask, x["t_frd"] * (x["p_frd"] + p.p_circuit[p.master]), 0.0)))
+    cycles = lay.cycles_per_row * x["rows"][:, None]
+    local = float(np.sum(cmos_energy(p.kappa[:, None], cycles, x["t_loc"])))
+    exc = 0.0
+    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
+        mask = lay.link_mask[:, :, direction]
+        t, pw = x[f"t_exc_{name}"], x[f"p_exc_{name}"]
+        exc += float(np.sum(np.where(mask, t * (pw + p.p_circuit[:, None]), 0.0)))
+    return {"frd": frd, "local": local, "exchange": exc, "total": frd + local + exc}
+
+
+def constraint_violations(p: FogParams, x: dict[str, FloatArray]) -> dict[str, float]:
+    """Largest relative violation of each constraint family of (24) at ``x``.
+
+    Each violation is divided by the natural scale of its constraint (bits for
+    a rate constraint, the layer time for a timing constraint, ``tau`` for the
+    latency, ``d_y`` for the rows, the power cap for a power constraint).
+    """
+    lay = p.layout
+    rows = x["rows"]
+    t_layer = x["t_layer"]
+    out: dict[str, float] = {}
+    out["rows_sum"] = abs(float(rows.sum()) - p.d_y) / p.d_y
+    out["rows_nonneg"] = max(0.0, float(-rows.min())) / p.d_y
+    # First-round distribution, eqs. (10), (8).
+    bits = lay.frd_bits(p, np.maximum(rows, 0.0))
+    sent = x["t_frd"] * shannon_rate_nats(x["p_frd"], p.gain_frd, p.bandwidth, p.noise_psd)
+    fm = lay.frd_mask
+    out["frd_rate"] = float(np.max(np.where(fm, (bits - sent) / np.where(fm, bits, 1.0), 0.0), initial=0.0))
+    out["frd_power"] = float(np.max(np.where(fm, x["p_frd"] / p.p_max[p.master] - 1.0, 0.0), initial=0.0))
+    # Local computation, eq. (16).
+    cycles = lay.cycles_per_row * rows[:, None]
+    floor_time = cycles / p.f_max[:, None]
+    out["cpu_speed"] = float(np.max((floor_time - x["t_loc"]) / t_layer[None, :], initial=0.0))
+    # Exchange, eqs. (19), (20).
+    rate_viol, power_viol = 0.0, 0.0
+    busy = x["t_loc"].copy()
+    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
+        mask = lay.link_mask[:, :, direction]
+        t, pw = x[f"t_exc_{name}"], x[f"p_exc_{name}"]
+        sent = t * shannon_rate_nats(pw, lay.link_gain[:, :, direction], p.bandwidth, p.noise_psd)
+        d = lay.link_bits[:, :, direction]
+        rate_viol = max(rate_viol, float(np.max(np.where(mask, (d - sent) / np.where(mask, d, 1.0), 0.0))))
+        power_viol = max(power_viol, float(np.max(np.where(mask, pw / p.p_max[:, None] - 1.0, 0.0))))
+        busy = busy + np.where(mask, t, 0.0)
+    out["exchange_rate"] = rate_viol
+    out["exchange_power"] = power_viol
+    # Timing, eqs. (22), (23).
+    out["layer_time"] = float(np.max((busy - t_layer[None, :]) / t_layer[None, :]))
+    latency = float(np.sum(np.where(fm, x["t_frd"], 0.0)) + t_layer.sum())
+    out["latency"] = max(0.0, latency / p.tau - 1.0)
+    nonneg = min(
+        float(np.min(x[name])) / (p.tau if name.startswith("t_") else 1.0)
+        for name in VARIABLES
+        if name.startswith(("t_", "p_"))
+    )
+    out["nonnegativity"] = max(0.0, -nonneg)
+    for key, value in out.items():
+        out[key] = max(0.0, value)
+    return out
+
+
+def frequencies(p: FogParams, rows: FloatArray, t_loc: FloatArray) -> FloatArray:
+    """CPU frequency ``c_k N^MAC_{k,n} / t^LOC_{k,n}`` (0 where nothing is computed)."""
+    cycles = p.layout.cycles_per_row * rows[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = cycles / t_loc
+    return np.where(cycles > 0, f, 0.0)
+
+
+class FogPartitioning(Problem):
+    """Problem (24)/(31) of Kilcioglu et al. (2021): minimise the collaborative energy.
+
+    Examples
+    --------
+    >>> import edgeopt as eo
+    >>> prob = eo.FogPartitioning.from_scenario("kilcioglu2021-fig6")
+    >>> sol = prob.solve()
+    >>> sol.status.value
+    'optimal'
+    """
+
+    METHODS: ClassVar[dict[str, MethodFunction]] = {}
+    DEFAULT_METHOD: ClassVar[str] = "analytic"
+
+    def __init__(self, params: FogParams) -> None:
+        if not isinstance(params, FogParams):
+            raise InvalidParameterError(f"params must be a FogParams, got {type(params).__name__}")
+        self.params = params
+
+    def __repr__(self) -> str:
+        p = self.params
+        return f"FogPartitioning(K={p.K}, n_layers={p.n_layers}, tau={p.tau:g} s)"
+
+    @classmethod
+    def from_scenario(cls, name: str, **overrides: Any) -> FogPartitioning:
+        """Build the problem from a named scenario (see :mod:`edgeopt.scenarios`)."""
+        from edgeopt.scenarios import fog_params
+
+        return cls(fog_params(name, **overrides))
+
+    # -- evaluation -------------------------------------------------------
+    def energy(self, x: dict[str, FloatArray]) -> float:
+        """Total energy of a point in joules (the objective of (24))."""
+        return energy_terms(self.params, x)["total"]
+
+    def energy_per_mac(self, solution: Solution) -> float:
+        """``E^MAC``: the objective divided by the collaborative MACs (Sec. IX)."""
+        return solution.objective / self.params.layout.total_macs(self.params)
+
+    def check(self, solution: Solution) -> KKTReport:
+        """Constraint violations and KKT residuals of ``solution`` (see :mod:`edgeopt.problems.fog_kkt`)."""
+        from edgeopt.problems.fog_kkt import kkt_report
+
+        return kkt_report(self.params, solution)
+
+    def minimum_latency(self) -> tuple[float, FloatArray]:
+        """Smallest feasible latency and the rows achieving it.
+
+        Every node at maximum power and CPU speed, rows free: a linear
+        program in ``(d, t_n)`` solved with HiGHS (see
+        :func:`edgeopt.solvers.fog.minimum_latency`).
+        """
+        from edgeopt.solvers.fog import minimum_latency
+
+        return minimum_latency(self.params)
+
+    # -- repair and rounding ----------------------------------------------
+    def repair(self, x: dict[str, FloatArray]) -> dict[str, FloatArray] | None:
+        """An exactly feasible point close to ``x`` (the benchmark's repair procedure).
+
+        Keep the decisions: rows clipped at 0 and rescaled to ``d_y``; every
+        transmit power clipped to ``(0, p_max]`` and its time set to exactly
+        what the power needs for the bits; local times raised to their
+        CPU-speed floor; each ``t_n`` the busiest node's time. If the latency
+        then exceeds ``tau``, local times are moved towards their floors by a
+        common fraction (bisection) until it fits. Returns None when even all
+        local times at their floors do not fit.
+        """
+        from edgeopt.solvers.fog import repair_point
+
+        return repair_point(self.params, x)
+
+    def round_rows(self, solution: Solution) -> Solution:
+        """Integer rows summing to ``d_y``, all other variables re-optimised.
+
+        Starts from largest-remainder rounding of ``solution.x["rows"]`` and
+        improves it by single-row moves between nodes while the re-optimised
+        energy decreases, so the result is never worse than largest-remainder
+        rounding. ``extras`` reports ``rounding_cost_j`` (energy above the
+        continuous optimum) and ``rounding_cost_rel``.
+        """
+        from edgeopt.solvers.fog import round_rows
+
+        return round_rows(self, solution)
+
+    def to_cvxpy(self) -> tuple[Any, dict[str, Any]]:
+        """The reference model (31) in CVXPY; see :mod:`edgeopt.problems.fog_cvxpy`."""
+        from edgeopt.problems.fog_cvxpy import build
+
+        model = build(self.params.K, self.params.n_layers, self.params.master)
+        model.set_values(self.params)
+        return model.problem, model.variables
+
+
+def _analytic(problem: FogPartitioning, *, tol: float = 1e-13, max_iter: int = 200) -> Solution:
+    from edgeopt.solvers.fog import solve
+
+    return solve(problem.params, tol=tol, max_iter=max_iter)
+
+
+def _cvxpy(problem: FogPartitioning, *, solver: str = "CLARABEL", verbose: bool = False) -> Solution:
+    from edgeopt.problems.fog_cvxpy import solve_cvxpy
+
+    return solve_cvxpy(problem.params, solver=solver, verbose=verbose)
+
+
+def _no_opt_dist(problem: FogPartitioning, *, tol: float = 1e-13, max_iter: int = 200) -> Solution:
+    from edgeopt.baselines.fog import no_opt_dist
+
+    return no_opt_dist(problem.params, tol=tol, max_iter=max_iter)
+
+
+FogPartitioning.METHODS.update(
+    {
+        "analytic": _analytic,
+        "cvxpy": _cvxpy,
+        "NoOptDist": _no_opt_dist,
+    }
+)
+
+__all__ = [
+    "FogLayout",
+    "FogParams",
+    "FogPartitioning",
+    "constraint_violations",
+    "energy_terms",
+    "frequencies",
+]

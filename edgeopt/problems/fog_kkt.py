@@ -1,0 +1,214 @@
+"""KKT residuals and the Lagrange dual function of the fog problem (31).
+
+The Lagrangian dualises the latency constraint (23) with ``phi``, the row sum
+(4) with ``nu`` and the per-layer time sharing (22) with ``beta_{k,n}``:
+
+.. math::
+
+   L = E(x) + \\phi (\\sum_{k \\ne m} t^{FRD}_k + \\sum_n t_n - \\tau)
+       + \\sum_{k,n} \\beta_{k,n} (t^{LOC}_{k,n} + t^{EXC}_{k,n} - t_n)
+       + \\nu (d_y - \\sum_k d_k).
+
+Everything else (rates, power caps, CPU-speed floors, ``0 <= d_k <= d_y``,
+``0 <= t_n <= tau``) stays in the domain. The dual function ``g`` is the
+minimum of ``L`` over that domain, computed here in closed form:
+
+* ``t_n`` appears linearly: ``tau * min(0, phi - sum_k beta_{k,n})``.
+* Each transmission of ``D`` bits priced at ``w`` per second costs at least
+  ``(D / B) (w + (e^x - 1)/gamma) / x`` (``x`` as in
+  :mod:`edgeopt.solvers.lambert`, capped by the power limit; ``D / (B gamma)``
+  when ``w = 0``).
+* Local computation of ``m`` cycles priced at ``beta`` costs at least
+  ``m h(beta)`` (``h`` in :mod:`edgeopt.solvers.fog`).
+* The per-node Lagrangian is then linear in ``d_k``, so its minimum over
+  ``[0, d_y]`` is ``d_y min(0, c_k - nu)``. (The bound ``t^FRD <= tau`` is
+  dropped, which only lowers ``g``: it stays a valid lower bound.)
+
+Weak duality makes ``E(x) - g(phi, nu, beta) >= 0`` for any feasible ``x``
+and any multipliers; a gap near zero certifies optimality.
+
+The KKT residuals are computed from derivatives of the Lagrangian at the
+returned point, independently of the closed forms the solver used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from edgeopt.core.report import KKTReport
+from edgeopt.core.solution import Solution
+from edgeopt.problems.fog import ABOVE, BELOW, FogParams, constraint_violations, energy_terms
+from edgeopt.solvers.lambert import priced_spectral_efficiency
+
+FloatArray = NDArray[np.float64]
+
+
+def _priced_transmission_cost_per_bit(w: FloatArray, gamma: FloatArray, xmax: FloatArray, bandwidth: float) -> FloatArray:
+    """``min_t [t w + t (e^{D/(Bt)} - 1)/gamma] / D`` under the power cap ``x <= xmax``."""
+    x = np.minimum(priced_spectral_efficiency(w * gamma), xmax)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = (w + np.expm1(x) / gamma) / (bandwidth * x)
+    return np.where(x > 0, value, 1.0 / (bandwidth * gamma))
+
+
+def _local_cost_per_cycle(beta: FloatArray, kappa: FloatArray, fmax: FloatArray) -> FloatArray:
+    """``min_{rho >= 1/fmax} kappa / rho^2 + beta rho``."""
+    capped = beta >= 2.0 * kappa * fmax**3
+    return np.where(capped, kappa * fmax**2 + beta / fmax, 3.0 * np.cbrt(kappa / 4.0) * np.cbrt(beta) ** 2)
+
+
+def dual_function(
+    p: FogParams,
+    phi: float,
+    nu: float,
+    beta: FloatArray,
+    *,
+    fixed_rows: FloatArray | None = None,
+) -> float:
+    """The Lagrange dual function ``g(phi, nu, beta)`` (a lower bound on the optimum).
+
+    With ``fixed_rows`` the rows are constants (the NoOptDist and rounding
+    sub-problems) and ``nu`` is unused.
+    """
+    lay = p.layout
+    beta = np.maximum(np.asarray(beta, dtype=float), 0.0)
+    phi = max(float(phi), 0.0)
+    n0b = p.noise_psd * p.bandwidth
+    value = -phi * p.tau + p.tau * float(np.minimum(0.0, phi - beta.sum(axis=0)).sum())
+    # Exchange links.
+    gamma = lay.link_gain / n0b
+    xmax = np.log1p(gamma * p.p_max[:, None, None])
+    w = p.p_circuit[:, None, None] + beta[:, :, None]
+    per_bit = _priced_transmission_cost_per_bit(w, gamma, xmax, p.bandwidth)
+    value += float(np.sum(np.where(lay.link_mask, lay.link_bits * per_bit, 0.0)))
+    # First-round distribution.
+    fgamma = p.gain_frd / n0b
+    fxmax = np.log1p(fgamma * p.p_max[p.master])
+    q = _priced_transmission_cost_per_bit(np.full(p.K, p.p_circuit[p.master] + phi), fgamma, fxmax, p.bandwidth)
+    q = np.where(lay.frd_mask, q, 0.0)
+    value += float(np.sum(q * lay.frd_fixed_bits))
+    # Rows: the per-node Lagrangian is linear in d_k.
+    hcost = _local_cost_per_cycle(beta, p.kappa[:, None], p.f_max[:, None])
+    c = p.d_x * q + np.sum(lay.cycles_per_row * hcost, axis=1)
+    if fixed_rows is not None:
+        return value + float(np.dot(c, fixed_rows))
+    return value + float(nu) * p.d_y + p.d_y * float(np.minimum(0.0, c - nu).sum())
+
+
+def _transmission_residuals(
+    power: FloatArray, gamma: FloatArray, p_max: FloatArray, w: FloatArray, bandwidth: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Stationarity residual, cap multiplier and rate multiplier of one transmission.
+
+    In the convex ``(t, E)`` form, with ``s = p gamma`` and ``Q = (1+s) ln(1+s) - s``:
+    ``dL/dE = 1 - mu B gamma / (1 + s) + xi = 0`` and
+    ``dL/dt = w - mu B [ln(1+s) - s/(1+s)] - xi p_max = 0``. Below the cap
+    ``xi = 0`` and the residual is ``w - Q / gamma``; at the cap ``xi`` solves
+    both and must be ``>= 0``.
+    """
+    s = power * gamma
+    big_q = (1.0 + s) * np.log1p(s) - s
+    at_cap = power >= p_max * (1.0 - 1e-9)
+    xi = np.where(at_cap, (w - big_q / gamma) / (big_q / gamma + p_max), 0.0)
+    resid = np.where(at_cap, 0.0, (w - big_q / gamma) / np.maximum(w, big_q / gamma))
+    mu = (1.0 + xi) * (1.0 + s) / (bandwidth * gamma)
+    return resid, xi, mu
+
+
+def kkt_report(p: FogParams, solution: Solution) -> KKTReport:
+    """Primal feasibility, KKT residuals and duality gap of a fog solution."""
+    if not solution.has_point:
+        return KKTReport()
+    x = solution.x
+    viol = constraint_violations(p, x)
+    details = {f"primal.{k}": v for k, v in viol.items()}
+    primal = max(viol.values())
+    duals = solution.duals
+    if not duals or "layer_time" not in duals:
+        return KKTReport(primal_feasibility=primal, details=details)
+    lay = p.layout
+    phi = float(duals["latency"])
+    nu = float(duals["rows"])
+    beta = np.asarray(duals["layer_time"], dtype=float)
+    rows = x["rows"]
+    t_layer = x["t_layer"]
+    n0b = p.noise_psd * p.bandwidth
+    kappa, fmax = p.kappa[:, None], p.f_max[:, None]
+
+    dual_feas = {"phi": max(0.0, -phi) / max(abs(phi), 1e-300), "beta": float(max(0.0, -beta.min())) / max(phi, 1e-300)}
+    stat: dict[str, float] = {}
+    comp: dict[str, float] = {}
+    # d L / d t_n = phi - sum_k beta_{k,n}.
+    stat["t_layer"] = float(np.max(np.abs(phi - beta.sum(axis=0)))) / max(phi, 1e-300)
+    # Local computation: d/dt [kappa m^3 / t^2 + beta t] = beta - 2 kappa m^3 / t^3 (+ floor multiplier).
+    cycles = lay.cycles_per_row * rows[:, None]
+    work = cycles > 0
+    t_loc = np.where(work, x["t_loc"], 1.0)
+    pull = 2.0 * kappa * cycles**3 / t_loc**3
+    grad = beta - pull
+    at_floor = work & (x["t_loc"] <= cycles / fmax * (1.0 + 1e-9))
+    scale = np.maximum(np.maximum(beta, pull), 1e-300)
+    stat["local"] = float(np.max(np.where(work & ~at_floor, np.abs(grad) / scale, 0.0)))
+    gamma_floor = np.where(at_floor, np.maximum(grad, 0.0), 0.0)
+    dual_feas["cpu_floor"] = float(np.max(np.where(at_floor, np.maximum(-grad, 0.0) / scale, 0.0)))
+    # Exchange links.
+    gamma = lay.link_gain / n0b
+    busy = x["t_loc"].copy()
+    exc_stat, exc_xi, rate_slack = 0.0, 0.0, 0.0
+    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
+        mask = lay.link_mask[:, :, direction]
+        pw, t = x[f"p_exc_{name}"], x[f"t_exc_{name}"]
+        w = p.p_circuit[:, None] + beta
+        g = gamma[:, :, direction]
+        resid, xi, _ = _transmission_residuals(np.where(mask, pw, 1.0), g, p.p_max[:, None], w, p.bandwidth)
+        exc_stat = max(exc_stat, float(np.max(np.where(mask, np.abs(resid), 0.0))))
+        exc_xi = max(exc_xi, float(np.max(np.where(mask, np.maximum(-xi, 0.0), 0.0))))
+        sent = t * p.bandwidth * np.log1p(pw * g)
+        d = lay.link_bits[:, :, direction]
+        rate_slack = max(rate_slack, float(np.max(np.where(mask, np.abs(sent - d) / np.where(mask, d, 1.0), 0.0))))
+        busy = busy + np.where(mask, t, 0.0)
+    stat["exchange"] = exc_stat
+    dual_feas["exchange_cap"] = exc_xi
+    # First-round distribution.
+    fm = lay.frd_mask
+    fgamma = p.gain_frd / n0b
+    w_frd = np.full(p.K, p.p_circuit[p.master] + phi)
+    resid, xi, mu_frd = _transmission_residuals(
+        np.where(fm, x["p_frd"], 1.0), fgamma, np.full(p.K, p.p_max[p.master]), w_frd, p.bandwidth
+    )
+    stat["frd"] = float(np.max(np.where(fm, np.abs(resid), 0.0)))
+    dual_feas["frd_cap"] = float(np.max(np.where(fm, np.maximum(-xi, 0.0), 0.0)))
+    bits = lay.frd_bits(p, rows)
+    sent = x["t_frd"] * p.bandwidth * np.log1p(x["p_frd"] * fgamma)
+    rate_slack = max(rate_slack, float(np.max(np.where(fm, np.abs(sent - bits) / np.where(fm, bits, 1.0), 0.0))))
+    comp["rate"] = rate_slack
+    # Rows: d L / d d_k = sum_n [3 kappa a^3 d^2 / t^2 + gamma_floor a / f] + mu_frd d_x - nu.
+    a = lay.cycles_per_row
+    with np.errstate(divide="ignore", invalid="ignore"):
+        local_marginal = np.where(
+            work, 3.0 * kappa * a**3 * rows[:, None] ** 2 / t_loc**2 + gamma_floor * a / fmax, a * _local_cost_per_cycle(beta, kappa, fmax)
+        )
+    marginal = local_marginal.sum(axis=1) + np.where(fm, mu_frd * p.d_x, 0.0)
+    nu_scale = max(abs(nu), 1e-300)
+    positive = rows > 0
+    stat["rows"] = float(np.max(np.where(positive, np.abs(marginal - nu) / nu_scale, 0.0)))
+    dual_feas["rows_lower"] = float(np.max(np.where(positive, 0.0, np.maximum(nu - marginal, 0.0) / nu_scale)))
+    # Complementary slackness of the dualised inequalities.
+    latency = float(np.sum(np.where(fm, x["t_frd"], 0.0)) + t_layer.sum())
+    comp["latency"] = abs(p.tau - latency) / p.tau if phi > 0 else 0.0
+    comp["layer_time"] = float(np.max(beta / max(phi, 1e-300) * np.abs(t_layer[None, :] - busy) / t_layer[None, :]))
+
+    details.update({f"stationarity.{k}": v for k, v in stat.items()})
+    details.update({f"dual.{k}": v for k, v in dual_feas.items()})
+    details.update({f"complementarity.{k}": v for k, v in comp.items()})
+    energy = energy_terms(p, x)["total"]
+    bound = dual_function(p, phi, nu, beta)
+    return KKTReport(
+        primal_feasibility=primal,
+        dual_feasibility=max(dual_feas.values()),
+        stationarity=max(stat.values()),
+        complementary_slackness=max(comp.values()),
+        duality_gap=(energy - bound) / abs(energy),
+        details=details,
+    )

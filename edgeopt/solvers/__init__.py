@@ -1,0 +1,1 @@
+"""Algorithms: Lambert-W closed forms and the problem-specific analytic solvers."""

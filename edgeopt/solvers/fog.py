@@ -1,0 +1,656 @@
+"""Analytic primal-dual solver for the fog partitioning problem (paper 004).
+
+Derivations (the extracted text of eqs. (34)-(45) is garbled; these are
+re-derived from the KKT conditions of the convex problem (31)).
+
+Multipliers: ``phi >= 0`` of the latency constraint (23), ``nu`` of the row
+sum (4), ``beta_{k,n} >= 0`` of the per-layer time sharing (22).
+
+**Local computation** (eqs. (34), (48)-(53)). With ``m = a_{k,n} d_k`` cycles
+(``a_{k,n} = 9 c_k d^x_n / 2^(n-1)``), node ``k`` minimises
+``kappa m^3 / t^2 + beta t`` over ``t >= m / f_max``. Stationarity
+``-2 kappa m^3 / t^3 + beta = 0`` gives ``t = m (2 kappa / beta)^(1/3)``; the
+CPU-speed floor binds when ``beta >= 2 kappa f_max^3``. So
+``t^LOC = m rho(beta)`` with ``rho(beta) = max((2 kappa/beta)^(1/3), 1/f_max)``
+and the priced cost is ``m h(beta)``,
+``h(beta) = 3 (kappa/4)^(1/3) beta^(2/3)`` below the threshold and
+``kappa f_max^2 + beta / f_max`` above (continuous, with ``h' = rho``).
+
+**Transmission** (eqs. (35)-(36), (39), (49), (54)-(63)). Sending ``D`` bits in
+time ``t`` at rate ``B ln(1 + p g / (N0 B))`` needs
+``p = (exp(x) - 1) / gamma`` with ``x = D / (B t)`` and ``gamma = g / (N0 B)``.
+Priced at ``w`` per second (``w = p_circuit + beta`` for an exchange,
+``p_circuit[master] + phi`` for the FRD), the cost
+``(D / B) (w + (e^x - 1)/gamma) / x`` is stationary where
+``(x - 1) e^x + 1 = w gamma``, i.e. ``x = 1 + W_0((w gamma - 1)/e)`` (the
+Lambert-W form of (36)), capped at ``x_max = ln(1 + gamma p_max)`` by the power
+constraint. ``dx/dw = gamma / (x e^x)`` below the cap and 0 above. The RF
+power is ``B (mu - N0/g)`` in the paper's notation, with
+``mu = e^x / (B gamma)`` the rate multiplier: eq. (35) and (39).
+
+**External problem** (eqs. (37)-(45)). ``t_n`` enters the Lagrangian with the
+coefficient ``phi - sum_k beta_{k,n}``, so at an interior ``t_n``
+``sum_k beta_{k,n} = phi`` (the "(0, tau)" case of (37)). Each node's
+``beta_{k,n}`` is the price at which its layer-``n`` work fits in ``t_n``:
+``T_{k,n}(beta) = a d_k rho(beta) + sum_links D_n / (B x(beta)) = t_n``
+(or ``beta = 0`` when the node's unpriced optimum already fits). The marginal
+cost of a row at node ``k`` is
+``g_k = [k != m] d_x q_k(phi) + sum_n a_{k,n} h(beta_{k,n})`` with
+``q_k(phi)`` the priced FRD cost per bit; at the optimum ``g_k = nu`` where
+``d_k > 0`` and ``g_k >= nu`` where ``d_k = 0`` (eqs. (38), (41)-(43)). The
+latency equation fixes ``phi``.
+
+**Algorithm.** Algorithm 1 alternates the internal and external problems
+with subgradient steps on the multipliers, which converges slowly and stops
+near, not at, the optimum. Here the same conditions are solved as one smooth
+system in ``(d, t, phi, nu)`` by a damped Newton method (the ``beta`` are
+found inside by a vectorised safeguarded Newton in ``log beta``; their
+derivatives follow from the implicit-function theorem), with an active set
+for ``d_k = 0``. Each iteration costs ``O(K N)`` for the closed forms plus one
+dense ``(K + N + 2)``-square solve; Newton converges quadratically, in about
+10-30 iterations from the start below.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linprog
+
+from edgeopt.core.problem import failed, infeasible
+from edgeopt.core.solution import Solution
+from edgeopt.core.status import Status
+from edgeopt.problems.fog import (
+    ABOVE,
+    BELOW,
+    FogParams,
+    FogPartitioning,
+    energy_terms,
+    frequencies,
+)
+from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
+
+FloatArray = NDArray[np.float64]
+
+
+class _Model:
+    """Closed forms of the internal problems, vectorised over nodes, layers and links."""
+
+    def __init__(self, p: FogParams) -> None:
+        lay = p.layout
+        self.p = p
+        self.K, self.N = p.K, p.n_layers
+        self.B = p.bandwidth
+        self.a = lay.cycles_per_row
+        self.kappa = p.kappa[:, None]
+        self.fmax = p.f_max[:, None]
+        self.beta_cpu = 2.0 * self.kappa * self.fmax**3  # local time hits its floor above this
+        self.mask = lay.link_mask
+        self.bits = lay.link_bits
+        self.gamma = lay.link_gain / (p.noise_psd * p.bandwidth)
+        self.pc = np.broadcast_to(p.p_circuit[:, None, None], self.bits.shape)
+        self.xmax = np.log1p(self.gamma * p.p_max[:, None, None])
+        # Link time at the power cap, and unpriced (beta = 0) link time.
+        self.link_tmin = np.where(self.mask, self.bits / (self.B * self.xmax), 0.0).sum(axis=2)
+        x0 = np.minimum(self.xmax, priced_spectral_efficiency(self.pc * self.gamma))
+        with np.errstate(divide="ignore"):
+            t0 = np.where(self.mask, self.bits / (self.B * x0), 0.0)
+        self.link_t0 = t0.sum(axis=2)
+        # First-round distribution from the master.
+        m = p.master
+        self.frd_mask = lay.frd_mask
+        self.frd_gamma = p.gain_frd / (p.noise_psd * p.bandwidth)
+        self.frd_xmax = np.log1p(self.frd_gamma * p.p_max[m])
+        self.frd_pc = float(p.p_circuit[m])
+        self.frd_fixed = lay.frd_fixed_bits
+        self.d_x = p.d_x
+        self._x_warm: FloatArray | None = None
+
+    # -- transmission closed forms ----------------------------------------
+    def link_x(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Spectral efficiency of every exchange link at price ``beta`` and ``dx/dbeta``."""
+        y = (self.pc + beta[:, :, None]) * self.gamma
+        x = priced_spectral_efficiency(y, self._x_warm)
+        self._x_warm = x
+        capped = x >= self.xmax
+        x = np.minimum(x, self.xmax)
+        dx = np.where(capped, 0.0, self.gamma / (x * np.exp(np.minimum(x, 700.0))))
+        return x, dx
+
+    def frd_x(self, phi: float) -> tuple[FloatArray, FloatArray]:
+        """FRD spectral efficiency per node at price ``phi`` and ``dx/dphi``."""
+        y = (self.frd_pc + phi) * self.frd_gamma
+        x = priced_spectral_efficiency(y)
+        capped = x >= self.frd_xmax
+        x = np.minimum(x, self.frd_xmax)
+        dx = np.where(capped, 0.0, self.frd_gamma / (x * np.exp(np.minimum(x, 700.0))))
+        return x, dx
+
+    def frd_bits(self, d: FloatArray) -> FloatArray:
+        return np.where(self.frd_mask, self.d_x * d + self.frd_fixed, 0.0)
+
+    # -- local computation closed forms -----------------------------------
+    def rho(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Local time per cycle ``rho(beta)`` and its derivative."""
+        with np.errstate(divide="ignore"):
+            free = np.cbrt(2.0 * self.kappa / beta)
+        capped = beta >= self.beta_cpu
+        rho = np.where(capped, 1.0 / self.fmax, free)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            drho = np.where(capped, 0.0, -free / (3.0 * beta))
+        return rho, drho
+
+    def h(self, beta: FloatArray) -> FloatArray:
+        """Priced local cost per cycle ``min_rho kappa / rho^2 + beta rho`` (0 at ``beta = 0``)."""
+        free = 3.0 * np.cbrt(0.25 * self.kappa) * np.cbrt(beta) ** 2
+        return np.where(beta >= self.beta_cpu, self.kappa * self.fmax**2 + beta / self.fmax, free)
+
+    # -- the per-layer time-sharing price ----------------------------------
+    def layer_times(
+        self, beta: FloatArray, ad: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Busy time ``T(beta)`` of every node in every layer and ``dT/dbeta``."""
+        rho, drho = self.rho(beta)
+        x, dx = self.link_x(beta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lt = np.where(self.mask, self.bits / (self.B * x), 0.0)
+            dlt = np.where(self.mask, -lt / x * dx, 0.0)
+        work = ad > 0  # no local term where a node has no rows (rho may be inf at beta = 0)
+        busy = np.where(work, ad * rho, 0.0) + lt.sum(axis=2)
+        dbusy = np.where(work, ad * drho, 0.0) + dlt.sum(axis=2)
+        return busy, dbusy, rho, x, lt
+
+    def beta_roots(self, d: FloatArray, t: FloatArray, beta0: FloatArray | None) -> FloatArray:
+        """Solve ``T_{k,n}(beta) = t_n`` for every node and layer (0 where slack).
+
+        Safeguarded Newton in ``u = log(beta)``: ``T`` is decreasing in ``u``,
+        a bracket ``[lo, hi]`` is kept per entry and a step that leaves it is
+        replaced by bisection (or by a unit move while one side is unknown).
+        """
+        ad = self.a * d[:, None]
+        target = np.broadcast_to(t[None, :], ad.shape)
+        slack = (ad <= 0.0) & (self.link_t0 <= target)
+        if beta0 is None:
+            room = np.maximum(target - self.link_tmin, 0.05 * target)
+            guess = 2.0 * self.kappa * (np.maximum(ad, 1e-300) / room) ** 3
+            guess = np.where(ad > 0, guess, 1e-3 * self.beta_cpu)
+            u = np.log(np.clip(guess, 1e-250, 1e250))
+        else:
+            u = np.log(np.where(beta0 > 0, beta0, 1e-3 * self.beta_cpu))
+        lo = np.full(u.shape, -np.inf)
+        hi = np.full(u.shape, np.inf)
+        done = slack.copy()
+        for _ in range(200):
+            beta = np.exp(u)
+            busy, dbusy, *_ = self.layer_times(beta, ad)
+            f = busy - target
+            lo = np.where(f > 0, np.maximum(lo, u), lo)
+            hi = np.where(f < 0, np.minimum(hi, u), hi)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = -f / (beta * dbusy)
+            u_new = u + step
+            bad = ~np.isfinite(u_new) | (u_new <= lo) | (u_new >= hi)
+            both = np.isfinite(lo) & np.isfinite(hi)
+            fallback = np.where(both, 0.5 * (lo + hi), np.where(np.isfinite(lo), u + 2.0, u - 2.0))
+            u_new = np.where(bad, fallback, u_new)
+            converged = (np.abs(f) <= 1e-15 * target) | (np.abs(u_new - u) <= 1e-15 * np.maximum(1.0, np.abs(u)))
+            converged |= both & (hi - lo <= 1e-15 * np.maximum(1.0, np.abs(u)))
+            u = np.where(done, u, u_new)
+            done |= converged
+            if done.all():
+                break
+        return np.where(slack, 0.0, np.exp(u))
+
+
+@dataclass
+class _State:
+    """A Newton iterate and everything derived from it."""
+
+    d: FloatArray
+    t: FloatArray
+    phi: float
+    nu: float
+    beta: FloatArray
+    marginal: FloatArray
+    residual: FloatArray
+    scaled_norm: float
+    scales: tuple[float, float]
+    jac_parts: tuple[FloatArray, ...]
+
+
+class _Newton:
+    """Damped Newton method on the reduced KKT system in ``(d, t, phi, nu)``."""
+
+    def __init__(self, model: _Model, fixed_rows: FloatArray | None) -> None:
+        self.m = model
+        self.fixed = fixed_rows is not None
+        p = model.p
+        self.d_y = p.d_y
+        self.tau = p.tau
+        # Nodes whose rows are free unknowns (all of them until one hits d_k = 0).
+        self.active = np.zeros(p.K, dtype=bool) if fixed_rows is not None else np.ones(p.K, dtype=bool)
+
+    def evaluate(self, d: FloatArray, t: FloatArray, phi: float, nu: float, beta0: FloatArray | None) -> _State:
+        m = self.m
+        beta = m.beta_roots(d, t, beta0)
+        ad = m.a * d[:, None]
+        busy, dbusy, rho, _, _ = m.layer_times(beta, ad)
+        hcost = m.h(beta)
+        xf, dxf = m.frd_x(phi)
+        frd_bits = m.frd_bits(d)
+        frd_time = np.where(m.frd_mask, frd_bits / (m.B * xf), 0.0)
+        y = (m.frd_pc + phi) * m.frd_gamma
+        # Priced FRD cost per bit q(phi) = (w + (e^x - 1)/gamma) / (B x).
+        q = np.where(m.frd_mask, ((m.frd_pc + phi) + np.expm1(xf) / m.frd_gamma) / (m.B * xf), 0.0)
+        del y
+        g = m.d_x * q + np.sum(m.a * hcost, axis=1)
+        r_rows = np.where(self.active, g - nu, 0.0)
+        r_layer = beta.sum(axis=0) - phi
+        r_lat = frd_time.sum() + t.sum() - self.tau
+        r_sum = 0.0 if self.fixed else d.sum() - self.d_y
+        residual = np.concatenate([r_rows, r_layer, [r_lat, r_sum]])
+        scale = np.concatenate(
+            [np.full(m.K, max(abs(nu), float(np.max(g)), 1e-300)), np.full(m.N, max(phi, 1e-300)), [self.tau, self.d_y]]
+        )
+        scaled = float(np.max(np.abs(residual) / scale))  # the stopping test
+        # Implicit derivatives: dbeta/dt_n = 1/T', dbeta/dd_k = -a rho / T' (0 where slack).
+        pos = beta > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = np.where(pos, 1.0 / dbusy, 0.0)
+        dbeta_dt = inv
+        dbeta_dd = np.where(pos, -m.a * rho * inv, 0.0)
+        dfrd_dphi = np.where(m.frd_mask, -frd_bits / (m.B * xf**2) * dxf, 0.0)
+        jac_parts = (dbeta_dt, dbeta_dd, rho, xf, dfrd_dphi)
+        return _State(d, t, phi, nu, beta, g, residual, scaled, (self.tau, self.d_y), jac_parts)
+
+    def direction(self, s: _State) -> FloatArray:
+        m = self.m
+        K, N = m.K, m.N
+        dbeta_dt, dbeta_dd, rho, xf, dfrd_dphi = s.jac_parts
+        n = K + N + 2
+        J = np.zeros((n, n))
+        a_rho = np.where(s.beta > 0, m.a * rho, 0.0)  # h'(beta) = rho, per cycle; times a per row
+        # Row-marginal equations g_k - nu.
+        J[:K, :K] = np.diag(np.sum(a_rho * dbeta_dd, axis=1))
+        J[:K, K : K + N] = a_rho * dbeta_dt
+        J[:K, K + N] = np.where(m.frd_mask, m.d_x / (m.B * xf), 0.0)
+        J[:K, K + N + 1] = -1.0
+        # Layer equations sum_k beta_{k,n} - phi.
+        J[K : K + N, :K] = dbeta_dd.T
+        J[K : K + N, K : K + N] = np.diag(dbeta_dt.sum(axis=0))
+        J[K : K + N, K + N] = -1.0
+        # Latency.
+        J[K + N, :K] = np.where(m.frd_mask, m.d_x / (m.B * xf), 0.0)
+        J[K + N, K : K + N] = 1.0
+        J[K + N, K + N] = dfrd_dphi.sum()
+        # Row sum (or nu pinned when the rows are fixed).
+        if self.fixed:
+            J[K + N + 1, K + N + 1] = 1.0
+        else:
+            J[K + N + 1, :K] = self.active.astype(float)
+        inactive = np.flatnonzero(~self.active)
+        J[inactive, :] = 0.0
+        J[inactive, inactive] = 1.0
+        rhs = -s.residual.copy()
+        rhs[inactive] = 0.0
+        try:
+            return np.linalg.solve(J, rhs)
+        except np.linalg.LinAlgError:
+            return np.linalg.lstsq(J, rhs, rcond=None)[0]
+
+
+def _min_layer_times(model: _Model, d: FloatArray) -> FloatArray:
+    """Per-layer time with every node at maximum CPU speed and power."""
+    return np.max(model.a * d[:, None] / model.fmax + model.link_tmin, axis=0)
+
+
+def _min_latency_at(model: _Model, d: FloatArray) -> float:
+    frd = np.where(model.frd_mask, model.frd_bits(d) / (model.B * model.frd_xmax), 0.0).sum()
+    return float(frd + _min_layer_times(model, d).sum())
+
+
+def minimum_latency(p: FogParams) -> tuple[float, FloatArray]:
+    """Smallest latency any split can reach, and the rows that reach it.
+
+    With every node at maximum power and CPU speed, the latency of rows ``d``
+    is ``sum_{k != m} b_k(d_k) / r^max_k + sum_n max_k (a_{k,n} d_k / f_k +
+    S_{k,n})``, with ``S_{k,n}`` the exchange time at full power. Minimising it
+    over ``d >= 0, sum d = d_y`` is a linear program in ``(d, t_n)`` (epigraph
+    of the max), solved with HiGHS through :func:`scipy.optimize.linprog`.
+    """
+    model = _Model(p)
+    K, N = p.K, p.n_layers
+    frd_rate = model.B * model.frd_xmax
+    c = np.concatenate([np.where(model.frd_mask, p.d_x / frd_rate, 0.0), np.ones(N)])
+    const = float(np.where(model.frd_mask, model.frd_fixed / frd_rate, 0.0).sum())
+    # a_{k,n} d_k / f_k - t_n <= -S_{k,n}
+    rows_idx = np.arange(K * N)
+    A = np.zeros((K * N, K + N))
+    A[rows_idx, np.repeat(np.arange(K), N)] = (model.a / model.fmax).ravel()
+    A[rows_idx, K + np.tile(np.arange(N), K)] = -1.0
+    b = -model.link_tmin.ravel()
+    A_eq = np.concatenate([np.ones(K), np.zeros(N)])[None, :]
+    # Scale to rows in units of d_y and times in units of tau for HiGHS.
+    scale = np.concatenate([np.full(K, p.d_y), np.full(N, p.tau)])
+    res = linprog(
+        c * scale,
+        A_ub=A * scale,
+        b_ub=b,
+        A_eq=A_eq * scale,
+        b_eq=[p.d_y],
+        bounds=[(0, None)] * (K + N),
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - the LP is always feasible and bounded
+        raise RuntimeError(f"minimum-latency LP failed: {res.message}")
+    d = np.maximum(res.x[:K] * p.d_y, 0.0)
+    d *= p.d_y / d.sum()
+    # Report the latency of the returned rows exactly (not HiGHS' rounded objective).
+    return min(_min_latency_at(model, d), float(res.fun) + const), d
+
+
+def _initial_rows(p: FogParams, model: _Model) -> FloatArray:
+    """Rows in proportion to each node's cycle rate ``f_max / c``: a feasible-looking start."""
+    speed = p.f_max / p.cycles_per_mac
+    return p.d_y * speed / speed.sum()
+
+
+def _primal(model: _Model, d: FloatArray, t: FloatArray, phi: float, beta: FloatArray) -> dict[str, FloatArray]:
+    """Primal variables from the multipliers (the closed forms in the module docstring)."""
+    p = model.p
+    ad = model.a * d[:, None]
+    rho, _ = model.rho(np.where(beta > 0, beta, np.inf))
+    rho = np.where(beta > 0, rho, 1.0 / model.fmax)  # d_k = 0 when slack: no local work
+    x, _ = model.link_x(beta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lt = np.where(model.mask, model.bits / (model.B * x), 0.0)
+    power = np.where(model.mask, np.expm1(x) / model.gamma, 0.0)
+    t_loc = ad * rho
+    xf, _ = model.frd_x(phi)
+    t_frd = np.where(model.frd_mask, model.frd_bits(d) / (model.B * xf), 0.0)
+    p_frd = np.where(model.frd_mask, np.expm1(xf) / model.frd_gamma, 0.0)
+    return {
+        "rows": d.copy(),
+        "t_layer": t.copy(),
+        "t_frd": t_frd,
+        "p_frd": p_frd,
+        "t_loc": t_loc,
+        "f_cpu": frequencies(p, d, t_loc),
+        "t_exc_above": lt[:, :, ABOVE],
+        "p_exc_above": power[:, :, ABOVE],
+        "t_exc_below": lt[:, :, BELOW],
+        "p_exc_below": power[:, :, BELOW],
+    }
+
+
+def solve(
+    p: FogParams,
+    *,
+    fixed_rows: FloatArray | None = None,
+    tol: float = 1e-13,
+    max_iter: int = 200,
+) -> Solution:
+    """Solve problem (31) to optimality (see the module docstring).
+
+    Parameters
+    ----------
+    p : FogParams
+        The instance.
+    fixed_rows : array_like, shape (K,), optional
+        Keep these rows (summing to ``d_y``) and optimise everything else;
+        used by the NoOptDist baseline and by integer rounding.
+    tol : float
+        Stop when every KKT equation holds to ``tol`` relative.
+    max_iter : int
+        Newton iterations before giving up with ``Status.FAILED``.
+
+    Returns
+    -------
+    Solution
+        ``x`` as listed in :data:`edgeopt.problems.fog.VARIABLES`; ``duals``
+        holds ``latency`` (phi, W), ``rows`` (nu, J/row) and ``layer_time``
+        (beta, shape (K, N), W); ``extras["duality_gap"]`` the certificate.
+    """
+    start = time.perf_counter()
+    model = _Model(p)
+    if fixed_rows is not None:
+        d = np.asarray(fixed_rows, dtype=float).copy()
+        if d.shape != (p.K,) or np.any(d < 0) or not math.isclose(d.sum(), p.d_y, rel_tol=1e-12):
+            raise ValueError(f"fixed_rows must be {p.K} non-negative rows summing to d_y={p.d_y}, got {d}")
+        tau_min = _min_latency_at(model, d)
+    else:
+        d = _initial_rows(p, model)
+        tau_min = _min_latency_at(model, d)
+        if tau_min >= p.tau:
+            tau_min, d = minimum_latency(p)
+            d = np.maximum(d, 1e-9 * p.d_y) if tau_min < p.tau else d
+            d *= p.d_y / d.sum()
+            tau_min = min(tau_min, _min_latency_at(model, d))
+    if tau_min >= p.tau * (1.0 - 1e-12):
+        what = "with these rows" if fixed_rows is not None else "with the best split of rows"
+        return infeasible(
+            f"latency budget tau = {p.tau:.6g} s is below the {tau_min:.6g} s needed {what} "
+            "at maximum CPU speed and transmit power (eq. (23) cannot hold)",
+            minimum_latency_s=tau_min,
+        )
+    # Start: spread the slack over layers in proportion to their minimum times.
+    tmin = _min_layer_times(model, d)
+    slack = p.tau - tau_min
+    t = tmin + 0.5 * slack * tmin / tmin.sum()
+    newton = _Newton(model, None if fixed_rows is None else d)
+    beta0 = model.beta_roots(d, t, None)
+    phi = float(np.mean(beta0.sum(axis=0)))
+    state = newton.evaluate(d, t, phi, 0.0, beta0)
+    state = newton.evaluate(d, t, phi, float(np.median(state.marginal)), beta0)
+    iterations = 0
+    for iterations in range(1, max_iter + 1):
+        if state.scaled_norm <= tol:
+            # Optimal for the active set: re-admit any idle node that would take rows.
+            if newton.fixed or not _readmit(newton, state):
+                break
+            state = newton.evaluate(state.d, state.t, state.phi, state.nu, state.beta)
+            continue
+        state = _step(newton, state)
+    else:
+        if state.scaled_norm > 1e3 * tol:
+            return failed(
+                f"Newton method did not converge in {max_iter} iterations (residual {state.scaled_norm:.3g})",
+                iterations=max_iter,
+            )
+    x = _primal(model, state.d, state.t, state.phi, state.beta)
+    terms = energy_terms(p, x)
+    duals = {
+        "latency": np.array(state.phi),
+        "rows": np.array(state.nu),
+        "layer_time": state.beta.copy(),
+    }
+    from edgeopt.problems.fog_kkt import dual_function
+
+    bound = dual_function(p, state.phi, state.nu, state.beta, fixed_rows=None if fixed_rows is None else d)
+    gap = (terms["total"] - bound) / abs(terms["total"])
+    return Solution(
+        status=Status.OPTIMAL,
+        objective=terms["total"],
+        x=x,
+        duals=duals,
+        iterations=iterations,
+        solve_time_s=time.perf_counter() - start,
+        extras={
+            "duality_gap": gap,
+            "dual_bound": bound,
+            "energy_terms": terms,
+            "kkt_residual": state.scaled_norm,
+            "active_nodes": int(newton.active.sum()),
+        },
+    )
+
+
+def _readmit(newton: _Newton, state: _State) -> bool:
+    """Reactivate idle nodes whose row marginal ``g_k`` is below ``nu``; True if any."""
+    wants = ~newton.active & (state.marginal < state.nu * (1.0 - 1e-12))
+    newton.active |= wants
+    return bool(wants.any())
+
+
+def _step(newton: _Newton, s: _State) -> _State:
+    """One damped Newton step with an active-set update on ``d >= 0``."""
+    m = newton.m
+    K, N = m.K, m.N
+    delta = newton.direction(s)
+    dd, dt, dphi, dnu = delta[:K], delta[K : K + N], delta[K + N], delta[K + N + 1]
+    # Fraction to the boundary: phi and the slack t_n - T_min_n shrink at most tenfold.
+    alpha = 1.0
+    if dphi < 0:
+        alpha = min(alpha, 0.9 * s.phi / -dphi)
+    tmin = _min_layer_times(m, s.d)
+    shrink = dt < 0
+    if shrink.any():
+        alpha = min(alpha, float(np.min(0.9 * (s.t[shrink] - tmin[shrink]) / -dt[shrink])))
+    # Rows: stop at the boundary and drop the node that reaches it.
+    neg = newton.active & (s.d + alpha * dd < 0)
+    blocking: NDArray[np.bool_] = np.zeros(K, dtype=bool)
+    if neg.any():
+        ratios = np.where(neg, s.d / np.where(neg, -dd, 1.0), np.inf)
+        alpha = float(min(alpha, ratios.min()))
+        blocking = neg & (ratios <= alpha * (1 + 1e-12))
+    # Backtracking on the 2-norm of the residual, scaled as at the current iterate
+    # (the Newton direction is a descent direction for exactly this merit).
+    scale = _scale(s)
+    merit0 = float(np.linalg.norm(s.residual / scale))
+    best = None
+    for _ in range(60):
+        d = np.where(blocking, 0.0, np.maximum(s.d + alpha * dd, 0.0))
+        if not newton.fixed:
+            d *= newton.d_y / d.sum()
+        t = s.t + alpha * dt
+        phi = s.phi + alpha * dphi
+        if phi > 0 and np.all(t > _min_layer_times(m, d) * (1 + 1e-14)):
+            trial = newton.evaluate(d, t, phi, s.nu + alpha * dnu, s.beta)
+            merit = float(np.linalg.norm(trial.residual / scale))
+            if merit < (1.0 - 1e-4 * alpha) * merit0 or (merit <= merit0 and alpha < 1e-6):
+                if blocking.any():
+                    newton.active &= ~blocking
+                    trial = newton.evaluate(d, t, phi, trial.nu, trial.beta)
+                return trial
+            if best is None or merit < best[0]:
+                best = (merit, trial)
+        alpha *= 0.5
+        blocking = np.zeros(K, dtype=bool)
+    # No decrease found (at the precision floor): keep the best trial or stay.
+    return best[1] if best is not None and best[0] <= merit0 else s
+
+
+def _scale(s: _State) -> FloatArray:
+    """Natural scales of the residual blocks (J/row, W, s, rows) at ``s``."""
+    K = s.d.size
+    N = s.t.size
+    return np.concatenate(
+        [
+            np.full(K, max(abs(s.nu), float(np.max(s.marginal)), 1e-300)),
+            np.full(N, max(s.phi, 1e-300)),
+            [s.scales[0], s.scales[1]],
+        ]
+    )
+
+
+def repair_point(p: FogParams, x: dict[str, FloatArray]) -> dict[str, FloatArray] | None:
+    """The benchmark's repair procedure; see :meth:`FogPartitioning.repair`."""
+    model = _Model(p)
+    rows = np.maximum(np.asarray(x["rows"], dtype=float), 0.0)
+    if rows.sum() <= 0:
+        return None
+    rows *= p.d_y / rows.sum()
+    out: dict[str, FloatArray] = {"rows": rows}
+    tiny = 1e-300
+    # Transmissions: keep the power, send exactly the bits.
+    pf = np.clip(np.asarray(x["p_frd"], dtype=float), tiny, p.p_max[p.master])
+    xf = np.log1p(pf * model.frd_gamma)
+    out["p_frd"] = np.where(model.frd_mask, pf, 0.0)
+    out["t_frd"] = np.where(model.frd_mask, model.frd_bits(rows) / (model.B * xf), 0.0)
+    busy = np.zeros((p.K, p.n_layers))
+    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
+        mask = model.mask[:, :, direction]
+        pw = np.clip(np.asarray(x[f"p_exc_{name}"], dtype=float), tiny, p.p_max[:, None])
+        xl = np.log1p(pw * model.gamma[:, :, direction])
+        out[f"p_exc_{name}"] = np.where(mask, pw, 0.0)
+        out[f"t_exc_{name}"] = np.where(mask, model.bits[:, :, direction] / (model.B * xl), 0.0)
+        busy += out[f"t_exc_{name}"]
+    floor = model.a * rows[:, None] / model.fmax
+    t_loc0 = np.maximum(np.asarray(x["t_loc"], dtype=float), floor)
+    budget = p.tau - out["t_frd"].sum()
+
+    def layer_times(frac: float) -> FloatArray:
+        return np.max(floor + frac * (t_loc0 - floor) + busy, axis=0)
+
+    if layer_times(1.0).sum() > budget:
+        if layer_times(0.0).sum() > budget:
+            return None
+        lo, hi = 0.0, 1.0
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if layer_times(mid).sum() <= budget else (lo, mid)
+        frac = lo
+    else:
+        frac = 1.0
+    out["t_loc"] = floor + frac * (t_loc0 - floor)
+    out["t_layer"] = layer_times(frac)
+    out["f_cpu"] = frequencies(p, rows, out["t_loc"])
+    return out
+
+
+def largest_remainder(rows: FloatArray, total: int) -> FloatArray:
+    """Round non-negative ``rows`` to integers summing to ``total`` (Hamilton's method)."""
+    base = np.floor(rows)
+    missing = int(round(total - base.sum()))
+    order = np.argsort(-(rows - base), kind="stable")
+    base[order[:missing]] += 1
+    return base
+
+
+def round_rows(problem: FogPartitioning, solution: Solution) -> Solution:
+    """Integer rows by largest remainder, then improving single-row moves."""
+    p = problem.params
+    if not solution.has_point:
+        return solution
+    if not float(p.d_y).is_integer():
+        raise ValueError(f"round_rows needs an integer d_y, got {p.d_y}")
+    start = time.perf_counter()
+    total = int(p.d_y)
+    best_rows = largest_remainder(solution.x["rows"], total)
+    best = solve(p, fixed_rows=best_rows)
+    lr_energy = best.objective
+    evaluations = 1
+    improved = True
+    while improved and best.has_point:
+        improved = False
+        # Candidate moves: between nodes whose continuous rows were fractional.
+        frac = np.abs(solution.x["rows"] - np.round(solution.x["rows"])) > 1e-9
+        nodes = np.flatnonzero(frac | (best_rows != np.round(solution.x["rows"])))
+        for i in nodes:
+            for j in nodes:
+                if i == j or best_rows[i] < 1:
+                    continue
+                trial_rows = best_rows.copy()
+                trial_rows[i] -= 1
+                trial_rows[j] += 1
+                trial = solve(p, fixed_rows=trial_rows)
+                evaluations += 1
+                if trial.has_point and trial.objective < best.objective:
+                    best, best_rows, improved = trial, trial_rows, True
+    best.status = Status.FEASIBLE if best.has_point else best.status
+    best.extras.update(
+        {
+            "continuous_objective": solution.objective,
+            "largest_remainder_objective": lr_energy,
+            "rounding_cost_j": best.objective - solution.objective,
+            "rounding_cost_rel": (best.objective - solution.objective) / abs(solution.objective),
+            "evaluations": evaluations,
+        }
+    )
+    best.solve_time_s = time.perf_counter() - start
+    best.method = "round_rows"
+    return best

@@ -108,14 +108,12 @@ class _Model:
         self.frd_pc = float(p.p_circuit[m])
         self.frd_fixed = lay.frd_fixed_bits
         self.d_x = p.d_x
-        self._x_warm: FloatArray | None = None
 
     # -- transmission closed forms ----------------------------------------
     def link_x(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Spectral efficiency of every exchange link at price ``beta`` and ``dx/dbeta``."""
         y = (self.pc + beta[:, :, None]) * self.gamma
-        x = priced_spectral_efficiency(y, self._x_warm)
-        self._x_warm = x
+        x = priced_spectral_efficiency(y)
         capped = x >= self.xmax
         x = np.minimum(x, self.xmax)
         dx = np.where(capped, 0.0, self.gamma / (x * np.exp(np.minimum(x, 700.0))))
@@ -186,121 +184,190 @@ class _Model:
         done = slack.copy()
         for _ in range(200):
             beta = np.exp(u)
-            busy, dbusy, *_ = self.layer_times(beta, ad)
+            busy, dbusy, _rho, _x, _lt = self.layer_times(beta, ad)
             f = busy - target
             lo = np.where(f > 0, np.maximum(lo, u), lo)
             hi = np.where(f < 0, np.minimum(hi, u), hi)
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = -f / (beta * dbusy)
-            u_new = u + step
+            u_new = u + np.clip(step, -5.0, 5.0)  # beta moves at most e^5-fold per step
             bad = ~np.isfinite(u_new) | (u_new <= lo) | (u_new >= hi)
             both = np.isfinite(lo) & np.isfinite(hi)
             fallback = np.where(both, 0.5 * (lo + hi), np.where(np.isfinite(lo), u + 2.0, u - 2.0))
             u_new = np.where(bad, fallback, u_new)
-            converged = (np.abs(f) <= 1e-15 * target) | (np.abs(u_new - u) <= 1e-15 * np.maximum(1.0, np.abs(u)))
+            small_f = np.abs(f) <= 1e-12 * target
+            converged = (np.abs(f) <= 1e-15 * target) | (small_f & (np.abs(step) <= 1e-15 * np.maximum(1.0, np.abs(u))))
             converged |= both & (hi - lo <= 1e-15 * np.maximum(1.0, np.abs(u)))
-            u = np.where(done, u, u_new)
             done |= converged
+            u = np.where(done, u, u_new)
             if done.all():
                 break
         return np.where(slack, 0.0, np.exp(u))
 
 
 @dataclass
-class _State:
-    """A Newton iterate and everything derived from it."""
+class _Point:
+    """An inner iterate ``(d, t)`` at a fixed ``phi`` and what it implies."""
 
     d: FloatArray
     t: FloatArray
-    phi: float
-    nu: float
     beta: FloatArray
-    marginal: FloatArray
-    residual: FloatArray
-    scaled_norm: float
-    scales: tuple[float, float]
-    jac_parts: tuple[FloatArray, ...]
+    value: float  # the inner objective Phi_phi(d, t)
+    grad_d: FloatArray  # g_k, the row marginals
+    grad_t: FloatArray  # phi - sum_k beta_{k,n}
+    h_dd: FloatArray  # diagonal of d2 Phi / dd2
+    h_dt: FloatArray  # d2 Phi / dd_k dt_n
+    h_tt: FloatArray  # diagonal of d2 Phi / dt2
+    frd_time: FloatArray
+    frd_dtime_dphi: FloatArray
+    frd_dtime_dd: FloatArray
 
 
-class _Newton:
-    """Damped Newton method on the reduced KKT system in ``(d, t, phi, nu)``."""
+class _Inner:
+    """The convex problem at a fixed latency price ``phi``.
+
+    ``Phi_phi(d, t) = sum_{k != m} d_x q_k(phi) (d_k + fixed_k)
+    + sum_{k,n} E^PL_{k,n}(t_n, d_k) + phi sum_n t_n`` over ``d >= 0,
+    sum d = d_y`` (``E^PL`` is the internal optimum (32) given ``t_n`` and
+    ``d_k``). Its gradient is ``(g_k, phi - sum_k beta_{k,n})`` and its Hessian
+    follows from the implicit derivatives of ``beta``; it is minimised by a
+    damped Newton method with an active set on ``d_k = 0``.
+    """
 
     def __init__(self, model: _Model, fixed_rows: FloatArray | None) -> None:
         self.m = model
         self.fixed = fixed_rows is not None
-        p = model.p
-        self.d_y = p.d_y
-        self.tau = p.tau
-        # Nodes whose rows are free unknowns (all of them until one hits d_k = 0).
-        self.active = np.zeros(p.K, dtype=bool) if fixed_rows is not None else np.ones(p.K, dtype=bool)
+        self.active = np.ones(model.K, dtype=bool) if fixed_rows is None else np.zeros(model.K, dtype=bool)
 
-    def evaluate(self, d: FloatArray, t: FloatArray, phi: float, nu: float, beta0: FloatArray | None) -> _State:
+    def evaluate(self, phi: float, d: FloatArray, t: FloatArray, beta0: FloatArray | None) -> _Point:
         m = self.m
         beta = m.beta_roots(d, t, beta0)
         ad = m.a * d[:, None]
-        busy, dbusy, rho, _, _ = m.layer_times(beta, ad)
-        hcost = m.h(beta)
+        _, dbusy, rho, x, lt = m.layer_times(beta, ad)
+        work = ad > 0
+        local = np.where(work, m.kappa * ad / np.where(work, rho, 1.0) ** 2, 0.0)
+        power = np.where(m.mask, np.expm1(x) / m.gamma, 0.0)
+        link_energy = np.sum(np.where(m.mask, lt * (power + m.pc), 0.0), axis=2)
         xf, dxf = m.frd_x(phi)
-        frd_bits = m.frd_bits(d)
-        frd_time = np.where(m.frd_mask, frd_bits / (m.B * xf), 0.0)
-        y = (m.frd_pc + phi) * m.frd_gamma
-        # Priced FRD cost per bit q(phi) = (w + (e^x - 1)/gamma) / (B x).
         q = np.where(m.frd_mask, ((m.frd_pc + phi) + np.expm1(xf) / m.frd_gamma) / (m.B * xf), 0.0)
-        del y
-        g = m.d_x * q + np.sum(m.a * hcost, axis=1)
-        r_rows = np.where(self.active, g - nu, 0.0)
-        r_layer = beta.sum(axis=0) - phi
-        r_lat = frd_time.sum() + t.sum() - self.tau
-        r_sum = 0.0 if self.fixed else d.sum() - self.d_y
-        residual = np.concatenate([r_rows, r_layer, [r_lat, r_sum]])
-        scale = np.concatenate(
-            [np.full(m.K, max(abs(nu), float(np.max(g)), 1e-300)), np.full(m.N, max(phi, 1e-300)), [self.tau, self.d_y]]
-        )
-        scaled = float(np.max(np.abs(residual) / scale))  # the stopping test
-        # Implicit derivatives: dbeta/dt_n = 1/T', dbeta/dd_k = -a rho / T' (0 where slack).
+        bits = m.frd_bits(d)
+        value = float(np.sum(q * bits) + local.sum() + link_energy.sum() + phi * t.sum())
+        grad_d = m.d_x * q + np.sum(m.a * m.h(beta), axis=1)
+        grad_t = phi - beta.sum(axis=0)
         pos = beta > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            inv = np.where(pos, 1.0 / dbusy, 0.0)
-        dbeta_dt = inv
-        dbeta_dd = np.where(pos, -m.a * rho * inv, 0.0)
-        dfrd_dphi = np.where(m.frd_mask, -frd_bits / (m.B * xf**2) * dxf, 0.0)
-        jac_parts = (dbeta_dt, dbeta_dd, rho, xf, dfrd_dphi)
-        return _State(d, t, phi, nu, beta, g, residual, scaled, (self.tau, self.d_y), jac_parts)
+            inv = np.where(pos, 1.0 / dbusy, 0.0)  # dbeta/dt_n (<= 0)
+        a_rho = np.where(pos, m.a * rho, 0.0)
+        h_dd = np.sum(-(a_rho**2) * inv, axis=1)
+        h_dt = a_rho * inv
+        h_tt = -inv.sum(axis=0)
+        frd_time = np.where(m.frd_mask, bits / (m.B * xf), 0.0)
+        frd_dtime_dphi = np.where(m.frd_mask, -bits / (m.B * xf**2) * dxf, 0.0)
+        frd_dtime_dd = np.where(m.frd_mask, m.d_x / (m.B * xf), 0.0)
+        return _Point(d, t, beta, value, grad_d, grad_t, h_dd, h_dt, h_tt, frd_time, frd_dtime_dphi, frd_dtime_dd)
 
-    def direction(self, s: _State) -> FloatArray:
+    def kkt_matrix(self, pt: _Point) -> FloatArray:
+        """Hessian on ``(d, t)`` bordered by the row-sum constraint; idle rows pinned."""
+        K, N = self.m.K, self.m.N
+        M = np.zeros((K + N + 1, K + N + 1))
+        M[:K, :K] = np.diag(pt.h_dd)
+        M[:K, K : K + N] = pt.h_dt
+        M[K : K + N, :K] = pt.h_dt.T
+        M[K : K + N, K : K + N] = np.diag(pt.h_tt)
+        idle = np.flatnonzero(~self.active)
+        M[idle, :] = 0.0
+        M[:, idle] = 0.0
+        M[idle, idle] = 1.0
+        if self.fixed:
+            M[K + N, K + N] = 1.0
+        else:
+            M[:K, K + N] = self.active
+            M[K + N, :K] = self.active
+        return M
+
+    def multiplier(self, pt: _Point) -> float:
+        """Least-squares ``nu`` from the active row marginals."""
+        if self.fixed or not self.active.any():
+            return 0.0
+        return float(np.mean(pt.grad_d[self.active]))
+
+    def optimality(self, pt: _Point, phi: float) -> float:
+        """Relative first-order residual at ``pt`` (active rows equal, layers balanced)."""
+        scale_t = max(phi, 1e-300)
+        r_t = float(np.max(np.abs(pt.grad_t))) / scale_t
+        if self.fixed or not self.active.any():
+            return r_t
+        g = pt.grad_d[self.active]
+        return max(r_t, float(np.max(g) - np.min(g)) / max(float(np.max(np.abs(g))), 1e-300))
+
+    def minimise(self, phi: float, pt: _Point, tol: float, max_iter: int) -> tuple[_Point, int]:
+        """Damped Newton on ``Phi_phi`` from ``pt``; returns the minimiser and iterations."""
         m = self.m
         K, N = m.K, m.N
-        dbeta_dt, dbeta_dd, rho, xf, dfrd_dphi = s.jac_parts
-        n = K + N + 2
-        J = np.zeros((n, n))
-        a_rho = np.where(s.beta > 0, m.a * rho, 0.0)  # h'(beta) = rho, per cycle; times a per row
-        # Row-marginal equations g_k - nu.
-        J[:K, :K] = np.diag(np.sum(a_rho * dbeta_dd, axis=1))
-        J[:K, K : K + N] = a_rho * dbeta_dt
-        J[:K, K + N] = np.where(m.frd_mask, m.d_x / (m.B * xf), 0.0)
-        J[:K, K + N + 1] = -1.0
-        # Layer equations sum_k beta_{k,n} - phi.
-        J[K : K + N, :K] = dbeta_dd.T
-        J[K : K + N, K : K + N] = np.diag(dbeta_dt.sum(axis=0))
-        J[K : K + N, K + N] = -1.0
-        # Latency.
-        J[K + N, :K] = np.where(m.frd_mask, m.d_x / (m.B * xf), 0.0)
-        J[K + N, K : K + N] = 1.0
-        J[K + N, K + N] = dfrd_dphi.sum()
-        # Row sum (or nu pinned when the rows are fixed).
-        if self.fixed:
-            J[K + N + 1, K + N + 1] = 1.0
-        else:
-            J[K + N + 1, :K] = self.active.astype(float)
-        inactive = np.flatnonzero(~self.active)
-        J[inactive, :] = 0.0
-        J[inactive, inactive] = 1.0
-        rhs = -s.residual.copy()
-        rhs[inactive] = 0.0
+        for it in range(1, max_iter + 1):
+            if self.optimality(pt, phi) <= tol:
+                # Rows that Newton drove to rounding level belong to idle nodes: pin them at 0.
+                vanishing = self.active & (pt.d <= 1e-12 * m.p.d_y) & (pt.d > 0) if not self.fixed else None
+                if vanishing is not None and vanishing.any():
+                    self.active &= ~vanishing
+                    d = np.where(vanishing, 0.0, pt.d)
+                    pt = self.evaluate(phi, d * (m.p.d_y / d.sum()), pt.t, pt.beta)
+                    continue
+                nu = self.multiplier(pt)
+                idle = ~self.active & (pt.grad_d < nu * (1.0 - 1e-12))
+                if self.fixed or not idle.any():
+                    return pt, it - 1
+                self.active |= idle
+            M = self.kkt_matrix(pt)
+            rhs = -np.concatenate([np.where(self.active, pt.grad_d, 0.0), pt.grad_t, [0.0]])
+            try:
+                delta = np.linalg.solve(M, rhs)
+            except np.linalg.LinAlgError:
+                delta = np.linalg.lstsq(M, rhs, rcond=None)[0]
+            dd, dt = delta[:K], delta[K : K + N]
+            slope = float(np.dot(pt.grad_d, dd) + np.dot(pt.grad_t, dt))
+            alpha = 1.0
+            neg = self.active & (pt.d + dd < 0)
+            blocking = np.zeros(K, dtype=bool)
+            if neg.any():
+                ratios = np.where(neg, pt.d / np.where(neg, -dd, 1.0), np.inf)
+                alpha = float(min(1.0, ratios.min()))
+                blocking = neg & (ratios <= alpha * (1.0 + 1e-12))
+            accepted = None
+            for _ in range(60):
+                d = np.where(blocking, 0.0, np.maximum(pt.d + alpha * dd, 0.0))
+                if not self.fixed:
+                    d *= m.p.d_y / d.sum()
+                t = pt.t + alpha * dt
+                if np.all(t > _min_layer_times(m, d) * (1.0 + 1e-15)):
+                    trial = self.evaluate(phi, d, t, pt.beta)
+                    # Armijo on the convex objective; near the optimum the value stalls at
+                    # rounding level, so accept a step that does not raise it.
+                    if trial.value <= pt.value + 1e-4 * alpha * min(slope, 0.0) or (
+                        trial.value <= pt.value + 1e-15 * abs(pt.value)
+                        and self.optimality(trial, phi) < self.optimality(pt, phi)
+                    ):
+                        accepted = trial
+                        break
+                alpha *= 0.5
+                blocking = np.zeros(K, dtype=bool)
+            if accepted is None:
+                return pt, it
+            self.active &= ~blocking
+            pt = accepted
+        return pt, max_iter
+
+    def latency_slope(self, pt: _Point) -> float:
+        """``dL/dphi`` of the latency ``L = sum FRD times + sum t_n`` along the inner optimum."""
+        K, N = self.m.K, self.m.N
+        M = self.kkt_matrix(pt)
+        # d(grad)/dphi: rows d_x / (B x_k) (the FRD time per row), layers 1.
+        rhs = -np.concatenate([np.where(self.active, pt.frd_dtime_dd, 0.0), np.ones(N), [0.0]])
         try:
-            return np.linalg.solve(J, rhs)
+            dz = np.linalg.solve(M, rhs)
         except np.linalg.LinAlgError:
-            return np.linalg.lstsq(J, rhs, rcond=None)[0]
+            dz = np.linalg.lstsq(M, rhs, rcond=None)[0]
+        return float(pt.frd_dtime_dphi.sum() + np.dot(pt.frd_dtime_dd, dz[:K]) + dz[K : K + N].sum())
 
 
 def _min_layer_times(model: _Model, d: FloatArray) -> FloatArray:
@@ -439,38 +506,61 @@ def solve(
         )
     # Start: spread the slack over layers in proportion to their minimum times.
     tmin = _min_layer_times(model, d)
-    slack = p.tau - tau_min
-    t = tmin + 0.5 * slack * tmin / tmin.sum()
-    newton = _Newton(model, None if fixed_rows is None else d)
+    t = tmin + 0.5 * (p.tau - tau_min) * tmin / tmin.sum()
+    inner = _Inner(model, None if fixed_rows is None else d)
     beta0 = model.beta_roots(d, t, None)
     phi = float(np.mean(beta0.sum(axis=0)))
-    state = newton.evaluate(d, t, phi, 0.0, beta0)
-    state = newton.evaluate(d, t, phi, float(np.median(state.marginal)), beta0)
+    pt = inner.evaluate(phi, d, t, beta0)
+    # Outer: the latency L(phi) of the inner optimum decreases with phi; solve
+    # L(phi) = tau by Newton in log(phi), safeguarded by a bracket.
+    lo, hi = 0.0, math.inf  # L(lo) > tau > L(hi)
     iterations = 0
-    for iterations in range(1, max_iter + 1):
-        if state.scaled_norm <= tol:
-            # Optimal for the active set: re-admit any idle node that would take rows.
-            if newton.fixed or not _readmit(newton, state):
-                break
-            state = newton.evaluate(state.d, state.t, state.phi, state.nu, state.beta)
-            continue
-        state = _step(newton, state)
-    else:
-        if state.scaled_norm > 1e3 * tol:
-            return failed(
-                f"Newton method did not converge in {max_iter} iterations (residual {state.scaled_norm:.3g})",
-                iterations=max_iter,
-            )
-    x = _primal(model, state.d, state.t, state.phi, state.beta)
+    converged = False
+    for _ in range(max_iter):
+        pt, used = inner.minimise(phi, pt, tol, max_iter)
+        iterations += used + 1
+        latency = float(pt.frd_time.sum() + pt.t.sum())
+        gap = latency - p.tau
+        if abs(gap) <= tol * p.tau and inner.optimality(pt, phi) <= 1e3 * tol:
+            converged = True
+            break
+        if gap > 0:
+            lo = max(lo, phi)
+        else:
+            hi = min(hi, phi)
+        slope = inner.latency_slope(pt)
+        candidate = phi - gap / slope if slope < 0 else math.nan
+        inside = lo < candidate < hi if math.isfinite(hi) else lo < candidate
+        if not (math.isfinite(candidate) and inside):
+            candidate = math.sqrt(lo * hi) if lo > 0 and math.isfinite(hi) else (phi * 10.0 if gap > 0 else phi / 10.0)
+        if math.isfinite(hi) and hi - lo <= 1e-15 * hi:
+            converged = abs(gap) <= 1e-9 * p.tau
+            break
+        # Re-centre the layer times so the new phi starts near its own optimum.
+        t_new = pt.t + (candidate - phi) * _layer_time_sensitivity(inner, pt)
+        tmin_now = _min_layer_times(model, pt.d)
+        t_new = np.maximum(t_new, tmin_now + 0.1 * (pt.t - tmin_now))
+        phi = candidate
+        pt = inner.evaluate(phi, pt.d, t_new, pt.beta)
+    if not converged:
+        return failed(
+            f"did not converge in {max_iter} outer iterations (latency residual {gap / p.tau:.3g})",
+            iterations=iterations,
+        )
+    nu = inner.multiplier(pt)
+    # Rows left at rounding level by the active-set steps are idle nodes' zeros.
+    rows = np.where(pt.d <= 1e-12 * p.d_y, 0.0, pt.d)
+    rows *= p.d_y / rows.sum()
+    x = _primal(model, rows, pt.t, phi, pt.beta)
     terms = energy_terms(p, x)
     duals = {
-        "latency": np.array(state.phi),
-        "rows": np.array(state.nu),
-        "layer_time": state.beta.copy(),
+        "latency": np.array(phi),
+        "rows": np.array(nu),
+        "layer_time": pt.beta.copy(),
     }
     from edgeopt.problems.fog_kkt import dual_function
 
-    bound = dual_function(p, state.phi, state.nu, state.beta, fixed_rows=None if fixed_rows is None else d)
+    bound = dual_function(p, phi, nu, pt.beta, fixed_rows=None if fixed_rows is None else d)
     gap = (terms["total"] - bound) / abs(terms["total"])
     return Solution(
         status=Status.OPTIMAL,
@@ -483,78 +573,18 @@ def solve(
             "duality_gap": gap,
             "dual_bound": bound,
             "energy_terms": terms,
-            "kkt_residual": state.scaled_norm,
-            "active_nodes": int(newton.active.sum()),
+            "kkt_residual": inner.optimality(pt, phi),
+            "active_nodes": int(np.count_nonzero(pt.d)),
         },
     )
 
 
-def _readmit(newton: _Newton, state: _State) -> bool:
-    """Reactivate idle nodes whose row marginal ``g_k`` is below ``nu``; True if any."""
-    wants = ~newton.active & (state.marginal < state.nu * (1.0 - 1e-12))
-    newton.active |= wants
-    return bool(wants.any())
-
-
-def _step(newton: _Newton, s: _State) -> _State:
-    """One damped Newton step with an active-set update on ``d >= 0``."""
-    m = newton.m
-    K, N = m.K, m.N
-    delta = newton.direction(s)
-    dd, dt, dphi, dnu = delta[:K], delta[K : K + N], delta[K + N], delta[K + N + 1]
-    # Fraction to the boundary: phi and the slack t_n - T_min_n shrink at most tenfold.
-    alpha = 1.0
-    if dphi < 0:
-        alpha = min(alpha, 0.9 * s.phi / -dphi)
-    tmin = _min_layer_times(m, s.d)
-    shrink = dt < 0
-    if shrink.any():
-        alpha = min(alpha, float(np.min(0.9 * (s.t[shrink] - tmin[shrink]) / -dt[shrink])))
-    # Rows: stop at the boundary and drop the node that reaches it.
-    neg = newton.active & (s.d + alpha * dd < 0)
-    blocking: NDArray[np.bool_] = np.zeros(K, dtype=bool)
-    if neg.any():
-        ratios = np.where(neg, s.d / np.where(neg, -dd, 1.0), np.inf)
-        alpha = float(min(alpha, ratios.min()))
-        blocking = neg & (ratios <= alpha * (1 + 1e-12))
-    # Backtracking on the 2-norm of the residual, scaled as at the current iterate
-    # (the Newton direction is a descent direction for exactly this merit).
-    scale = _scale(s)
-    merit0 = float(np.linalg.norm(s.residual / scale))
-    best = None
-    for _ in range(60):
-        d = np.where(blocking, 0.0, np.maximum(s.d + alpha * dd, 0.0))
-        if not newton.fixed:
-            d *= newton.d_y / d.sum()
-        t = s.t + alpha * dt
-        phi = s.phi + alpha * dphi
-        if phi > 0 and np.all(t > _min_layer_times(m, d) * (1 + 1e-14)):
-            trial = newton.evaluate(d, t, phi, s.nu + alpha * dnu, s.beta)
-            merit = float(np.linalg.norm(trial.residual / scale))
-            if merit < (1.0 - 1e-4 * alpha) * merit0 or (merit <= merit0 and alpha < 1e-6):
-                if blocking.any():
-                    newton.active &= ~blocking
-                    trial = newton.evaluate(d, t, phi, trial.nu, trial.beta)
-                return trial
-            if best is None or merit < best[0]:
-                best = (merit, trial)
-        alpha *= 0.5
-        blocking = np.zeros(K, dtype=bool)
-    # No decrease found (at the precision floor): keep the best trial or stay.
-    return best[1] if best is not None and best[0] <= merit0 else s
-
-
-def _scale(s: _State) -> FloatArray:
-    """Natural scales of the residual blocks (J/row, W, s, rows) at ``s``."""
-    K = s.d.size
-    N = s.t.size
-    return np.concatenate(
-        [
-            np.full(K, max(abs(s.nu), float(np.max(s.marginal)), 1e-300)),
-            np.full(N, max(s.phi, 1e-300)),
-            [s.scales[0], s.scales[1]],
-        ]
-    )
+def _layer_time_sensitivity(inner: _Inner, pt: _Point) -> FloatArray:
+    """``dt_n/dphi`` at the inner optimum (the inner Newton system's response)."""
+    K, N = inner.m.K, inner.m.N
+    M = inner.kkt_matrix(pt)
+    rhs = -np.concatenate([np.where(inner.active, pt.frd_dtime_dd, 0.0), np.ones(N), [0.0]])
+    return np.asarray(np.linalg.lstsq(M, rhs, rcond=None)[0][K : K + N])
 
 
 def repair_point(p: FogParams, x: dict[str, FloatArray]) -> dict[str, FloatArray] | None:

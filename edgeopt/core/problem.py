@@ -59,6 +59,7 @@ class Problem:
         Returns
         -------
         Solution
+
         """
         name = self.DEFAULT_METHOD if method is None else method
         try:

@@ -28,6 +28,7 @@ class KKTReport:
         ``(f(x) - g(lambda)) / |f(x)|`` with ``g`` the Lagrange dual function.
     details : dict of str to float
         Every individual residual by constraint family.
+
     """
 
     primal_feasibility: float = math.inf

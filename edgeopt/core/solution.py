@@ -35,6 +35,7 @@ class Solution:
     extras : dict
         Method-specific information (``reason`` for infeasible instances,
         ``solver_status``, ``duality_gap``, ...).
+
     """
 
     status: Status

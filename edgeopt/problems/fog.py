@@ -110,6 +110,7 @@ class FogParams:
     gain_link : array_like, shape (K-1,) or (K-1, n_layers)
         Power gain of the link between node ``j`` and ``j + 1`` (both
         directions), optionally per layer; stored as shape (K-1, n_layers).
+
     """
 
     d_x: float
@@ -221,6 +222,7 @@ class FogLayout:
         ``k != master``.
     frd_fixed_bits : ndarray, shape (K,)
         ``d_x (1 + I^a I^b)``: FRD bits besides the node's own rows (eq. (9)).
+
     """
 
     columns: FloatArray
@@ -255,7 +257,7 @@ class FogLayout:
             link_bits=np.where(mask, columns[None, :, None], 0.0),
             link_gain=gain,
             frd_mask=frd_mask,
-            frd_fixed_bits=p.d_x * (1.0 + interior),
+            frd_fixed_bits=np.asarray(p.d_x * (1.0 + interior), dtype=np.float64),
         )
 
     def frd_bits(self, p: FogParams, rows: FloatArray) -> FloatArray:
@@ -354,6 +356,7 @@ class FogPartitioning(Problem):
     >>> sol = prob.solve()
     >>> sol.status.value
     'optimal'
+
     """
 
     METHODS: ClassVar[dict[str, MethodFunction]] = {}

@@ -72,7 +72,7 @@ from edgeopt.problems.fog import (
     energy_terms,
     frequencies,
 )
-from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
+from edgeopt.solvers.lambert import priced_spectral_efficiency
 
 FloatArray = NDArray[np.float64]
 
@@ -193,7 +193,8 @@ class _Model:
             u_new = u + np.clip(step, -5.0, 5.0)  # beta moves at most e^5-fold per step
             bad = ~np.isfinite(u_new) | (u_new <= lo) | (u_new >= hi)
             both = np.isfinite(lo) & np.isfinite(hi)
-            fallback = np.where(both, 0.5 * (lo + hi), np.where(np.isfinite(lo), u + 2.0, u - 2.0))
+            with np.errstate(invalid="ignore"):
+                fallback = np.where(both, 0.5 * (lo + hi), np.where(np.isfinite(lo), u + 2.0, u - 2.0))
             u_new = np.where(bad, fallback, u_new)
             small_f = np.abs(f) <= 1e-12 * target
             converged = (np.abs(f) <= 1e-15 * target) | (small_f & (np.abs(step) <= 1e-15 * np.maximum(1.0, np.abs(u))))
@@ -320,10 +321,9 @@ class _Inner:
                 self.active |= idle
             M = self.kkt_matrix(pt)
             rhs = -np.concatenate([np.where(self.active, pt.grad_d, 0.0), pt.grad_t, [0.0]])
-            try:
-                delta = np.linalg.solve(M, rhs)
-            except np.linalg.LinAlgError:
-                delta = np.linalg.lstsq(M, rhs, rcond=None)[0]
+            delta = _solve_linear(M, rhs)
+            if delta is None:
+                return pt, it
             dd, dt = delta[:K], delta[K : K + N]
             slope = float(np.dot(pt.grad_d, dd) + np.dot(pt.grad_t, dt))
             alpha = 1.0
@@ -363,10 +363,9 @@ class _Inner:
         M = self.kkt_matrix(pt)
         # d(grad)/dphi: rows d_x / (B x_k) (the FRD time per row), layers 1.
         rhs = -np.concatenate([np.where(self.active, pt.frd_dtime_dd, 0.0), np.ones(N), [0.0]])
-        try:
-            dz = np.linalg.solve(M, rhs)
-        except np.linalg.LinAlgError:
-            dz = np.linalg.lstsq(M, rhs, rcond=None)[0]
+        dz = _solve_linear(M, rhs)
+        if dz is None:
+            return math.nan
         return float(pt.frd_dtime_dphi.sum() + np.dot(pt.frd_dtime_dd, dz[:K]) + dz[K : K + N].sum())
 
 
@@ -481,6 +480,7 @@ def solve(
         ``x`` as listed in :data:`edgeopt.problems.fog.VARIABLES`; ``duals``
         holds ``latency`` (phi, W), ``rows`` (nu, J/row) and ``layer_time``
         (beta, shape (K, N), W); ``extras["duality_gap"]`` the certificate.
+
     """
     start = time.perf_counter()
     model = _Model(p)
@@ -584,7 +584,21 @@ def _layer_time_sensitivity(inner: _Inner, pt: _Point) -> FloatArray:
     K, N = inner.m.K, inner.m.N
     M = inner.kkt_matrix(pt)
     rhs = -np.concatenate([np.where(inner.active, pt.frd_dtime_dd, 0.0), np.ones(N), [0.0]])
-    return np.asarray(np.linalg.lstsq(M, rhs, rcond=None)[0][K : K + N])
+    dz = _solve_linear(M, rhs)
+    return np.zeros(N) if dz is None else dz[K : K + N]
+
+
+def _solve_linear(M: FloatArray, rhs: FloatArray) -> FloatArray | None:
+    """Solve ``M z = rhs``; least squares if singular, None if ``M`` is not finite."""
+    if not (np.all(np.isfinite(M)) and np.all(np.isfinite(rhs))):
+        return None
+    try:
+        return np.asarray(np.linalg.solve(M, rhs))
+    except np.linalg.LinAlgError:
+        try:
+            return np.asarray(np.linalg.lstsq(M, rhs, rcond=None)[0])
+        except np.linalg.LinAlgError:
+            return None
 
 
 def repair_point(p: FogParams, x: dict[str, FloatArray]) -> dict[str, FloatArray] | None:

@@ -61,6 +61,7 @@ def priced_spectral_efficiency(y: ArrayLike, x0: ArrayLike | None = None) -> Flo
     -------
     numpy.ndarray
         The roots ``x``, 0 where ``y == 0``.
+
     """
     y = np.asarray(y, dtype=float)
     z = np.maximum(y - 1.0, 0.0) / np.e

@@ -1,0 +1,86 @@
+"""Property tests of the fog solver against its KKT conditions and CVXPY."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies import fog_instances
+from tolerances import ANALYTIC_FEAS, ANALYTIC_GAP, ANALYTIC_KKT, CLARABEL_OBJ, NEVER_ABOVE
+
+import edgeopt as eo
+
+# FAILED solves out of 60 in test_failure_rate_on_fixed_sample when it was written.
+MEASURED_FAILURES = 1
+
+
+def _property(examples: int) -> settings:
+    return settings(
+        max_examples=examples, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+
+
+def _check_certified(params):
+    prob = eo.FogPartitioning(params)
+    sol = prob.solve()
+    # Known limitation (issue 3 stays open): the nested Newton sometimes stops with
+    # FAILED. It must then say so; whenever it claims OPTIMAL the claim must hold.
+    assert sol.status in (eo.Status.OPTIMAL, eo.Status.FAILED), sol.reason
+    if sol.status is eo.Status.FAILED:
+        assert sol.objective == np.inf and sol.x == {} and "did not converge" in sol.reason
+        return sol
+    report = prob.check(sol)
+    assert report.primal_feasibility < ANALYTIC_FEAS, report.details
+    assert report.max_kkt_residual < ANALYTIC_KKT, report.details
+    assert abs(report.duality_gap) < ANALYTIC_GAP
+    assert abs(sol.extras["duality_gap"]) < ANALYTIC_GAP
+    base = prob.solve("NoOptDist")
+    assert base.objective >= sol.objective * (1 - 1e-12)
+    return sol
+
+
+@_property(200)
+@given(fog_instances())
+def test_analytic_is_certified_optimal(params):
+    """Property: on any valid instance the analytic point is feasible, KKT holds, the gap closes."""
+    _check_certified(params)
+
+
+@pytest.mark.slow
+@_property(2000)
+@given(fog_instances())
+def test_analytic_is_certified_optimal_many(params):
+    """Property: as above, on many more instances (slow; run in the benchmark job)."""
+    _check_certified(params)
+
+
+@_property(30)
+@given(fog_instances(max_nodes=8, max_layers=4))
+def test_analytic_matches_and_never_exceeds_cvxpy(params):
+    """Property: within 1e-5 of Clarabel when it reports optimal; never above any repaired conic objective."""
+    prob = eo.FogPartitioning(params)
+    sol = prob.solve()
+    if sol.status is eo.Status.FAILED:  # known limitation, counted in test_failure_rate
+        return
+    assert sol.status is eo.Status.OPTIMAL
+    for solver in ("CLARABEL", "ECOS", "SCS"):
+        ref = prob.solve("cvxpy", solver=solver)
+        if not ref.has_point:
+            continue
+        assert sol.objective <= ref.objective * (1 + NEVER_ABOVE), (solver, ref.extras)
+        if solver == "CLARABEL" and ref.extras["solver_status"] == "optimal":
+            assert abs(sol.objective - ref.objective) <= CLARABEL_OBJ * ref.objective, ref.extras
+
+
+def test_failure_rate_on_fixed_sample():
+    """The share of FAILED solves on 60 fixed random instances, recorded so a regression shows.
+
+    Measured when written: see the issue-3 note. The bound is that measurement, not a goal.
+    """
+    from edgeopt.bench.instances import random_fog_params
+
+    failures = 0
+    for seed in range(30):
+        for regime in ("offload", "master"):
+            k_nodes = 2 + seed % 19
+            sol = eo.FogPartitioning(random_fog_params(seed, k_nodes, 1 + seed % 5, regime)).solve()
+            failures += sol.status is eo.Status.FAILED
+    assert failures <= MEASURED_FAILURES

@@ -23,9 +23,13 @@ def _check_certified(params):
     sol = prob.solve()
     # Known limitation (issue 3 stays open): the nested Newton sometimes stops with
     # FAILED. It must then say so; whenever it claims OPTIMAL the claim must hold.
-    assert sol.status in (eo.Status.OPTIMAL, eo.Status.FAILED), sol.reason
+    assert sol.status in (eo.Status.OPTIMAL, eo.Status.FEASIBLE, eo.Status.FAILED), sol.reason
     if sol.status is eo.Status.FAILED:
         assert sol.objective == np.inf and sol.x == {} and "did not converge" in sol.reason
+        return sol
+    if sol.status is eo.Status.FEASIBLE:  # uncertified: must say so and still be feasible
+        assert "not certified" in sol.reason
+        assert prob.check(sol).primal_feasibility < ANALYTIC_FEAS
         return sol
     report = prob.check(sol)
     assert report.primal_feasibility < ANALYTIC_FEAS, report.details
@@ -58,7 +62,7 @@ def test_analytic_matches_and_never_exceeds_cvxpy(params):
     """Property: within 1e-5 of Clarabel when it reports optimal; never above any repaired conic objective."""
     prob = eo.FogPartitioning(params)
     sol = prob.solve()
-    if sol.status is eo.Status.FAILED:  # known limitation, counted in test_failure_rate
+    if sol.status is not eo.Status.OPTIMAL:  # known limitation, counted in test_failure_rate
         return
     assert sol.status is eo.Status.OPTIMAL
     for solver in ("CLARABEL", "ECOS", "SCS"):
@@ -82,5 +86,5 @@ def test_failure_rate_on_fixed_sample():
         for regime in ("offload", "master"):
             k_nodes = 2 + seed % 19
             sol = eo.FogPartitioning(random_fog_params(seed, k_nodes, 1 + seed % 5, regime)).solve()
-            failures += sol.status is eo.Status.FAILED
+            failures += sol.status is not eo.Status.OPTIMAL
     assert failures <= MEASURED_FAILURES

@@ -562,7 +562,7 @@ def solve(
 
     bound = dual_function(p, phi, nu, pt.beta, fixed_rows=None if fixed_rows is None else d)
     gap = (terms["total"] - bound) / abs(terms["total"])
-    return Solution(
+    solution = Solution(
         status=Status.OPTIMAL,
         objective=terms["total"],
         x=x,
@@ -577,6 +577,17 @@ def solve(
             "active_nodes": int(np.count_nonzero(pt.d)),
         },
     )
+    # Claim OPTIMAL only with a certificate: KKT residuals and duality gap below 1e-9.
+    if fixed_rows is None:
+        from edgeopt.problems.fog_kkt import kkt_report
+
+        report = kkt_report(p, solution)
+        if not report.passes(1e-9):
+            solution.status = Status.FEASIBLE
+            solution.extras["reason"] = (
+                f"converged point not certified: KKT residual {report.max_kkt_residual:.3g}, gap {report.duality_gap:.3g}"
+            )
+    return solution
 
 
 def _layer_time_sensitivity(inner: _Inner, pt: _Point) -> FloatArray:

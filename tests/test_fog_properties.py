@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies import fog_instances
-from tolerances import ANALYTIC_FEAS, ANALYTIC_GAP, ANALYTIC_KKT, CLARABEL_OBJ, NEVER_ABOVE
+from tolerances import ANALYTIC_FEAS, ANALYTIC_GAP, ANALYTIC_KKT, NEVER_ABOVE
 
 import edgeopt as eo
 
@@ -58,20 +58,40 @@ def test_analytic_is_certified_optimal_many(params):
 
 @_property(30)
 @given(fog_instances(max_nodes=8, max_layers=4))
-def test_analytic_matches_and_never_exceeds_cvxpy(params):
-    """Property: within 1e-5 of Clarabel when it reports optimal; never above any repaired conic objective."""
+def test_analytic_is_at_least_as_good_as_cvxpy_in_its_own_model(params):
+    """Property: the analytic point is feasible in the CVXPY model and no worse than any solver there.
+
+    Issue 3 asks for agreement with Clarabel within 1e-5 wherever Clarabel
+    reports optimal. Clarabel's "optimal" answers on this model were measured
+    up to 1 % above the analytic point, which is feasible in the very same CVXPY
+    model (violation <= 1e-14): the reference, not the analytic side, is the
+    inaccurate one. So this test checks the claim that can be verified
+    independently: the analytic point, loaded into the reference model, is
+    feasible there and its objective is at or below each solver's repaired
+    point and at or below the optimum a solver reports for a point that is
+    feasible to 1e-10.
+    """
+    from edgeopt.problems.fog_cvxpy import build
+
     prob = eo.FogPartitioning(params)
     sol = prob.solve()
     if sol.status is not eo.Status.OPTIMAL:  # known limitation, counted in test_failure_rate
         return
-    assert sol.status is eo.Status.OPTIMAL
+    model = build(params.K, params.n_layers, params.master)
+    model.load_point(params, sol.x)
+    assert model.max_violation() < ANALYTIC_FEAS
+    at_analytic = float(model.problem.objective.value) * model.scales["energy"]
+    assert abs(at_analytic - sol.objective) <= 1e-12 * sol.objective
     for solver in ("CLARABEL", "ECOS", "SCS"):
         ref = prob.solve("cvxpy", solver=solver)
         if not ref.has_point:
             continue
         assert sol.objective <= ref.objective * (1 + NEVER_ABOVE), (solver, ref.extras)
-        if solver == "CLARABEL" and ref.extras["solver_status"] == "optimal":
-            assert abs(sol.objective - ref.objective) <= CLARABEL_OBJ * ref.objective, ref.extras
+        # A reported optimum says something only about a point that is feasible: SCS
+        # reports "optimal" at points violating constraints by O(1), whose value lies
+        # below the true optimum (BENCH_SCHEMA "Repair").
+        if ref.extras["solver_status"] == "optimal" and ref.extras["max_violation"] <= 1e-10:
+            assert sol.objective <= ref.extras["reported_objective"] * (1 + NEVER_ABOVE), (solver, ref.extras)
 
 
 def test_failure_rate_on_fixed_sample():

@@ -8,10 +8,11 @@ ANALYTIC_GAP = 1e-9
     The duality-gap certificate issue 3 asks for.
 ANALYTIC_FEAS = 1e-9
     Relative constraint violation of the analytic point (issue 3).
-CLARABEL_OBJ = 1e-4
-    Issue 3 asks for 1e-5, but Clarabel reporting "optimal" at its default
-    tolerances was measured 3.8e-5 above the certified analytic optimum on a
-    drawn instance; the analytic side is the certified one.
+NEVER_ABOVE (also) bounds the analytic objective against a conic solver's
+    *reported* optimum where it says "optimal". Issue 3's "within 1e-5 of
+    Clarabel" is not asserted: Clarabel's "optimal" values were measured up to
+    1 % above the analytic point, which is feasible in the same CVXPY model
+    (see test_analytic_is_at_least_as_good_as_cvxpy_in_its_own_model).
 NEVER_ABOVE = 1e-8
     The analytic optimum may exceed a conic solver's repaired (exactly
     feasible) objective only by rounding.
@@ -20,5 +21,4 @@ NEVER_ABOVE = 1e-8
 ANALYTIC_KKT = 1e-9
 ANALYTIC_GAP = 1e-9
 ANALYTIC_FEAS = 1e-9
-CLARABEL_OBJ = 1e-4
 NEVER_ABOVE = 1e-8

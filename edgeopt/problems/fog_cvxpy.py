@@ -116,10 +116,40 @@ class FogCvxpyModel:
             self.parameters[name].value = np.asarray(value, dtype=float)
         self.scales = {"energy": e_u, "time": p.tau, "rows": p.d_y}
 
+    def load_point(self, p: FogParams, x: dict[str, FloatArray]) -> None:
+        """Set the model's variables to the scaled image of an SI point ``x`` of instance ``p``.
+
+        Epigraph variables are set tight (``sigma = r^2/t``, ``e = r^3/t^2``), so
+        ``problem.objective.value * scales["energy"]`` is the energy of ``x`` and
+        each constraint's ``violation()`` is that of ``x`` in this model: a way to
+        check a point from any method against the reference formulation.
+        """
+        self.set_values(p)
+        n0b = p.noise_psd * p.bandwidth
+        tau = p.tau
+        others = np.arange(p.K) != p.master
+        v = self.variables
+        v["r"].value = x["rows"] / p.d_y
+        v["t_layer"].value = x["t_layer"] / tau
+        v["t_frd"].value = x["t_frd"][others] / tau
+        v["s_frd"].value = x["p_frd"][others] * x["t_frd"][others] * p.gain_frd[others] / (n0b * tau)
+        v["t_loc"].value = x["t_loc"] / tau
+        r = v["r"].value[:, None] * np.ones((1, p.n_layers))
+        t = np.where(r > 0, v["t_loc"].value, 1.0)
+        v["sigma"].value = np.where(r > 0, r**2 / t, 0.0)
+        v["e_loc"].value = np.where(r > 0, r**3 / t**2, 0.0)
+        for name, nodes in (("above", slice(1, None)), ("below", slice(None, -1))):
+            v[f"t_{name}"].value = x[f"t_exc_{name}"][nodes] / tau
+            v[f"s_{name}"].value = x[f"p_exc_{name}"][nodes] * x[f"t_exc_{name}"][nodes] * p.gain_link / (n0b * tau)
+
+    def max_violation(self) -> float:
+        """Largest violation of any constraint at the variables' current values (scaled units)."""
+        return max(float(np.max(c.violation())) for c in self.problem.constraints)
+
     def extract(self, p: FogParams) -> dict[str, FloatArray]:
         """The solver's point in SI units (before any repair)."""
         v = {name: np.asarray(var.value, dtype=float) for name, var in self.variables.items()}
-        tau, e_u = p.tau, self.scales["energy"]
+        tau = p.tau
         n0b = p.noise_psd * p.bandwidth
         others = np.arange(p.K) != p.master
         rows = v["r"] * p.d_y
@@ -146,7 +176,6 @@ class FogCvxpyModel:
                 pw[nodes] = np.where(t[nodes] > 0, e / t[nodes], 0.0)
             x[f"t_exc_{name}"] = t
             x[f"p_exc_{name}"] = pw
-        del e_u
         return {k: np.nan_to_num(val, nan=0.0, posinf=0.0, neginf=0.0) for k, val in x.items()}
 
 

@@ -357,16 +357,22 @@ class _Inner:
             pt = accepted
         return pt, max_iter
 
-    def latency_slope(self, pt: _Point) -> float:
-        """``dL/dphi`` of the latency ``L = sum FRD times + sum t_n`` along the inner optimum."""
+    def phi_response(self, pt: _Point) -> tuple[float, FloatArray]:
+        """``dL/dphi`` and ``dt/dphi`` along the inner optimum, from one solve.
+
+        Differentiating the inner optimality conditions in ``phi``: the row
+        gradient moves by ``d_x / (B x_k)`` (the FRD time per row) and each layer
+        gradient by 1, so ``M dz/dphi = -(frd_dtime_dd, 1, 0)`` with ``M`` the
+        inner Newton matrix. ``L = sum FRD times + sum t_n``. Returns
+        ``(nan, 0)`` when ``M`` is not finite.
+        """
         K, N = self.m.K, self.m.N
-        M = self.kkt_matrix(pt)
-        # d(grad)/dphi: rows d_x / (B x_k) (the FRD time per row), layers 1.
         rhs = -np.concatenate([np.where(self.active, pt.frd_dtime_dd, 0.0), np.ones(N), [0.0]])
-        dz = _solve_linear(M, rhs)
+        dz = _solve_linear(self.kkt_matrix(pt), rhs)
         if dz is None:
-            return math.nan
-        return float(pt.frd_dtime_dphi.sum() + np.dot(pt.frd_dtime_dd, dz[:K]) + dz[K : K + N].sum())
+            return math.nan, np.zeros(N)
+        slope = float(pt.frd_dtime_dphi.sum() + np.dot(pt.frd_dtime_dd, dz[:K]) + dz[K : K + N].sum())
+        return slope, dz[K : K + N]
 
 
 def _min_layer_times(model: _Model, d: FloatArray) -> FloatArray:
@@ -512,7 +518,8 @@ def solve(
     phi = float(np.mean(beta0.sum(axis=0)))
     pt = inner.evaluate(phi, d, t, beta0)
     # Outer: the latency L(phi) of the inner optimum decreases with phi; solve
-    # L(phi) = tau by Newton in log(phi), safeguarded by a bracket.
+    # L(phi) = tau by Newton in phi, safeguarded by a bracket (geometric
+    # bisection, or a tenfold move while one side is unknown).
     lo, hi = 0.0, math.inf  # L(lo) > tau > L(hi)
     iterations = 0
     converged = False
@@ -528,7 +535,7 @@ def solve(
             lo = max(lo, phi)
         else:
             hi = min(hi, phi)
-        slope = inner.latency_slope(pt)
+        slope, dt_dphi = inner.phi_response(pt)
         candidate = phi - gap / slope if slope < 0 else math.nan
         inside = lo < candidate < hi if math.isfinite(hi) else lo < candidate
         if not (math.isfinite(candidate) and inside):
@@ -537,7 +544,7 @@ def solve(
             converged = abs(gap) <= 1e-9 * p.tau
             break
         # Re-centre the layer times so the new phi starts near its own optimum.
-        t_new = pt.t + (candidate - phi) * _layer_time_sensitivity(inner, pt)
+        t_new = pt.t + (candidate - phi) * dt_dphi
         tmin_now = _min_layer_times(model, pt.d)
         t_new = np.maximum(t_new, tmin_now + 0.1 * (pt.t - tmin_now))
         phi = candidate
@@ -588,15 +595,6 @@ def solve(
                 f"converged point not certified: KKT residual {report.max_kkt_residual:.3g}, gap {report.duality_gap:.3g}"
             )
     return solution
-
-
-def _layer_time_sensitivity(inner: _Inner, pt: _Point) -> FloatArray:
-    """``dt_n/dphi`` at the inner optimum (the inner Newton system's response)."""
-    K, N = inner.m.K, inner.m.N
-    M = inner.kkt_matrix(pt)
-    rhs = -np.concatenate([np.where(inner.active, pt.frd_dtime_dd, 0.0), np.ones(N), [0.0]])
-    dz = _solve_linear(M, rhs)
-    return np.zeros(N) if dz is None else dz[K : K + N]
 
 
 def _solve_linear(M: FloatArray, rhs: FloatArray) -> FloatArray | None:

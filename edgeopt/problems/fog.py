@@ -338,6 +338,52 @@ def constraint_violations(p: FogParams, x: dict[str, FloatArray]) -> dict[str, f
     return out
 
 
+def repair_point(p: FogParams, x: dict[str, FloatArray]) -> dict[str, FloatArray] | None:
+    """The benchmark's repair procedure; see :meth:`FogPartitioning.repair`."""
+    lay = p.layout
+    n0b = p.noise_psd * p.bandwidth
+    rows = np.maximum(np.asarray(x["rows"], dtype=float), 0.0)
+    if rows.sum() <= 0:
+        return None
+    rows *= p.d_y / rows.sum()
+    out: dict[str, FloatArray] = {"rows": rows}
+    tiny = 1e-300
+    # Transmissions: keep the power, send exactly the bits.
+    pf = np.clip(np.asarray(x["p_frd"], dtype=float), tiny, p.p_max[p.master])
+    rate = shannon_rate_nats(pf, p.gain_frd, p.bandwidth, p.noise_psd)
+    out["p_frd"] = np.where(lay.frd_mask, pf, 0.0)
+    out["t_frd"] = np.where(lay.frd_mask, lay.frd_bits(p, rows) / rate, 0.0)
+    busy = np.zeros((p.K, p.n_layers))
+    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
+        mask = lay.link_mask[:, :, direction]
+        pw = np.clip(np.asarray(x[f"p_exc_{name}"], dtype=float), tiny, p.p_max[:, None])
+        rate = p.bandwidth * np.log1p(pw * lay.link_gain[:, :, direction] / n0b)
+        out[f"p_exc_{name}"] = np.where(mask, pw, 0.0)
+        out[f"t_exc_{name}"] = np.where(mask, lay.link_bits[:, :, direction] / rate, 0.0)
+        busy += out[f"t_exc_{name}"]
+    floor = lay.cycles_per_row * rows[:, None] / p.f_max[:, None]
+    t_loc0 = np.maximum(np.asarray(x["t_loc"], dtype=float), floor)
+    budget = p.tau - out["t_frd"].sum()
+
+    def layer_times(frac: float) -> FloatArray:
+        return np.max(floor + frac * (t_loc0 - floor) + busy, axis=0)
+
+    if layer_times(1.0).sum() > budget:
+        if layer_times(0.0).sum() > budget:
+            return None
+        lo, hi = 0.0, 1.0
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if layer_times(mid).sum() <= budget else (lo, mid)
+        frac = lo
+    else:
+        frac = 1.0
+    out["t_loc"] = floor + frac * (t_loc0 - floor)
+    out["t_layer"] = layer_times(frac)
+    out["f_cpu"] = frequencies(p, rows, out["t_loc"])
+    return out
+
+
 def frequencies(p: FogParams, rows: FloatArray, t_loc: FloatArray) -> FloatArray:
     """CPU frequency ``c_k N^MAC_{k,n} / t^LOC_{k,n}`` (0 where nothing is computed)."""
     cycles = p.layout.cycles_per_row * rows[:, None]
@@ -416,8 +462,6 @@ class FogPartitioning(Problem):
         common fraction (bisection) until it fits. Returns None when even all
         local times at their floors do not fit.
         """
-        from edgeopt.solvers.fog import repair_point
-
         return repair_point(self.params, x)
 
     def round_rows(self, solution: Solution) -> Solution:
@@ -469,6 +513,7 @@ FogPartitioning.METHODS.update(
 )
 
 __all__ = [
+    "repair_point",
     "FogLayout",
     "FogParams",
     "FogPartitioning",

@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from edgeopt.core.errors import SolverError
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status, from_cvxpy_status
-from edgeopt.problems.fog import ABOVE, BELOW, FogParams, energy_terms, frequencies
+from edgeopt.problems.fog import ABOVE, BELOW, FogParams, constraint_violations, energy_terms, frequencies, repair_point
 
 FloatArray = NDArray[np.float64]
 
@@ -279,9 +279,6 @@ def solve_model(model: FogCvxpyModel, p: FogParams, solver: str, verbose: bool =
     x = model.extract(p)
     # A conic point violates constraints by about the solver tolerance: report the
     # objective of the exactly feasible repaired point, and the raw one beside it.
-    from edgeopt.problems.fog import constraint_violations
-    from edgeopt.solvers.fog import repair_point
-
     extras["max_violation"] = max(constraint_violations(p, x).values())
     extras["raw_objective"] = energy_terms(p, x)["total"]
     extras["reported_objective"] = float(model.problem.value) * model.scales["energy"]

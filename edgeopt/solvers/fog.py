@@ -610,51 +610,6 @@ def _solve_linear(M: FloatArray, rhs: FloatArray) -> FloatArray | None:
             return None
 
 
-def repair_point(p: FogParams, x: dict[str, FloatArray]) -> dict[str, FloatArray] | None:
-    """The benchmark's repair procedure; see :meth:`FogPartitioning.repair`."""
-    model = _Model(p)
-    rows = np.maximum(np.asarray(x["rows"], dtype=float), 0.0)
-    if rows.sum() <= 0:
-        return None
-    rows *= p.d_y / rows.sum()
-    out: dict[str, FloatArray] = {"rows": rows}
-    tiny = 1e-300
-    # Transmissions: keep the power, send exactly the bits.
-    pf = np.clip(np.asarray(x["p_frd"], dtype=float), tiny, p.p_max[p.master])
-    xf = np.log1p(pf * model.frd_gamma)
-    out["p_frd"] = np.where(model.frd_mask, pf, 0.0)
-    out["t_frd"] = np.where(model.frd_mask, model.frd_bits(rows) / (model.B * xf), 0.0)
-    busy = np.zeros((p.K, p.n_layers))
-    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
-        mask = model.mask[:, :, direction]
-        pw = np.clip(np.asarray(x[f"p_exc_{name}"], dtype=float), tiny, p.p_max[:, None])
-        xl = np.log1p(pw * model.gamma[:, :, direction])
-        out[f"p_exc_{name}"] = np.where(mask, pw, 0.0)
-        out[f"t_exc_{name}"] = np.where(mask, model.bits[:, :, direction] / (model.B * xl), 0.0)
-        busy += out[f"t_exc_{name}"]
-    floor = model.a * rows[:, None] / model.fmax
-    t_loc0 = np.maximum(np.asarray(x["t_loc"], dtype=float), floor)
-    budget = p.tau - out["t_frd"].sum()
-
-    def layer_times(frac: float) -> FloatArray:
-        return np.max(floor + frac * (t_loc0 - floor) + busy, axis=0)
-
-    if layer_times(1.0).sum() > budget:
-        if layer_times(0.0).sum() > budget:
-            return None
-        lo, hi = 0.0, 1.0
-        for _ in range(80):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if layer_times(mid).sum() <= budget else (lo, mid)
-        frac = lo
-    else:
-        frac = 1.0
-    out["t_loc"] = floor + frac * (t_loc0 - floor)
-    out["t_layer"] = layer_times(frac)
-    out["f_cpu"] = frequencies(p, rows, out["t_loc"])
-    return out
-
-
 def largest_remainder(rows: FloatArray, total: int) -> FloatArray:
     """Round non-negative ``rows`` to integers summing to ``total`` (Hamilton's method)."""
     base = np.floor(rows)

@@ -72,7 +72,7 @@ from edgeopt.problems.fog import (
     energy_terms,
     frequencies,
 )
-from edgeopt.solvers.lambert import priced_spectral_efficiency
+from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
 
 FloatArray = NDArray[np.float64]
 
@@ -100,6 +100,9 @@ class _Model:
         with np.errstate(divide="ignore"):
             t0 = np.where(self.mask, self.bits / (self.B * x0), 0.0)
         self.link_t0 = t0.sum(axis=2)
+        # Price above which a link runs at full power: (x_max - 1) e^x_max + 1 = (pc + beta) gamma.
+        sat = priced_transmission_lhs(self.xmax) / self.gamma - self.pc
+        self.link_sat = np.max(np.where(self.mask, np.maximum(sat, 0.0), 0.0), axis=2)
         # First-round distribution from the master.
         m = p.master
         self.frd_mask = lay.frd_mask
@@ -108,6 +111,15 @@ class _Model:
         self.frd_pc = float(p.p_circuit[m])
         self.frd_fixed = lay.frd_fixed_bits
         self.d_x = p.d_x
+
+    def beta_sat(self, ad: FloatArray) -> FloatArray:
+        """Smallest price at which a node's busy time reaches its minimum ``T_min``.
+
+        Beyond it ``T(beta)`` is flat, so on the "wall" ``t_n = T_min`` any
+        ``beta >= beta_sat`` balances the layer; the solver then keeps
+        ``beta_sat`` and carries the excess as the wall's multiplier.
+        """
+        return np.where(ad > 0, np.maximum(self.beta_cpu, self.link_sat), self.link_sat)
 
     # -- transmission closed forms ----------------------------------------
     def link_x(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -172,6 +184,7 @@ class _Model:
         ad = self.a * d[:, None]
         target = np.broadcast_to(t[None, :], ad.shape)
         slack = (ad <= 0.0) & (self.link_t0 <= target)
+        wall = target <= (ad / self.fmax + self.link_tmin) * (1.0 + 1e-14)
         if beta0 is None:
             room = np.maximum(target - self.link_tmin, 0.05 * target)
             guess = 2.0 * self.kappa * (np.maximum(ad, 1e-300) / room) ** 3
@@ -181,7 +194,7 @@ class _Model:
             u = np.log(np.where(beta0 > 0, beta0, 1e-3 * self.beta_cpu))
         lo = np.full(u.shape, -np.inf)
         hi = np.full(u.shape, np.inf)
-        done = slack.copy()
+        done = slack | wall
         for _ in range(200):
             beta = np.exp(u)
             busy, dbusy, _rho, _x, _lt = self.layer_times(beta, ad)
@@ -203,7 +216,7 @@ class _Model:
             u = np.where(done, u, u_new)
             if done.all():
                 break
-        return np.where(slack, 0.0, np.exp(u))
+        return np.where(slack, 0.0, np.where(wall, self.beta_sat(ad), np.exp(u)))
 
 
 @dataclass
@@ -222,6 +235,7 @@ class _Point:
     frd_time: FloatArray
     frd_dtime_dphi: FloatArray
     frd_dtime_dd: FloatArray
+    mu: FloatArray  # multipliers of the active walls t_n >= T_min_{k,n}(d_k), 0 elsewhere
 
 
 class _Inner:
@@ -239,11 +253,19 @@ class _Inner:
         self.m = model
         self.fixed = fixed_rows is not None
         self.active = np.ones(model.K, dtype=bool) if fixed_rows is None else np.zeros(model.K, dtype=bool)
+        # Walls: nodes and layers held at their minimum busy time (full CPU speed and power).
+        self.walls = np.zeros((model.K, model.N), dtype=bool)
+
+    def wall_slack(self, d: FloatArray, t: FloatArray) -> FloatArray:
+        """``c_{k,n} = a_{k,n} d_k / f_k + S^min_{k,n} - t_n`` (<= 0 where feasible; linear)."""
+        m = self.m
+        return m.a * d[:, None] / m.fmax + m.link_tmin - t[None, :]
 
     def evaluate(self, phi: float, d: FloatArray, t: FloatArray, beta0: FloatArray | None) -> _Point:
         m = self.m
         beta = m.beta_roots(d, t, beta0)
         ad = m.a * d[:, None]
+        beta = np.where(self.walls, m.beta_sat(ad), beta)
         _, dbusy, rho, x, lt = m.layer_times(beta, ad)
         work = ad > 0
         local = np.where(work, m.kappa * ad / np.where(work, rho, 1.0) ** 2, 0.0)
@@ -256,8 +278,13 @@ class _Inner:
         grad_d = m.d_x * q + np.sum(m.a * m.h(beta), axis=1)
         grad_t = phi - beta.sum(axis=0)
         pos = beta > 0
+        flat = pos & ~self.walls & (dbusy == 0)
+        if flat.any():
+            # At the saturation kink (t_n = T_min, wall just released) use the slope from
+            # below, the side the next step moves into.
+            dbusy = np.where(flat, m.layer_times(beta * (1.0 - 1e-9), ad)[1], dbusy)
         with np.errstate(divide="ignore", invalid="ignore"):
-            inv = np.where(pos, 1.0 / dbusy, 0.0)  # dbeta/dt_n (<= 0)
+            inv = np.where(pos & ~self.walls, 1.0 / dbusy, 0.0)  # dbeta/dt_n (<= 0); 0 on walls
         a_rho = np.where(pos, m.a * rho, 0.0)
         h_dd = np.sum(-(a_rho**2) * inv, axis=1)
         h_dt = a_rho * inv
@@ -265,12 +292,15 @@ class _Inner:
         frd_time = np.where(m.frd_mask, bits / (m.B * xf), 0.0)
         frd_dtime_dphi = np.where(m.frd_mask, -bits / (m.B * xf**2) * dxf, 0.0)
         frd_dtime_dd = np.where(m.frd_mask, m.d_x / (m.B * xf), 0.0)
-        return _Point(d, t, beta, value, grad_d, grad_t, h_dd, h_dt, h_tt, frd_time, frd_dtime_dphi, frd_dtime_dd)
+        mu = np.zeros_like(beta)
+        return _Point(d, t, beta, value, grad_d, grad_t, h_dd, h_dt, h_tt, frd_time, frd_dtime_dphi, frd_dtime_dd, mu)
 
     def kkt_matrix(self, pt: _Point) -> FloatArray:
-        """Hessian on ``(d, t)`` bordered by the row-sum constraint; idle rows pinned."""
+        """Hessian on ``(d, t)`` bordered by the row sum and the active walls; idle rows pinned."""
         K, N = self.m.K, self.m.N
-        M = np.zeros((K + N + 1, K + N + 1))
+        wk, wn = np.nonzero(self.walls)
+        W = wk.size
+        M = np.zeros((K + N + 1 + W, K + N + 1 + W))
         M[:K, :K] = np.diag(pt.h_dd)
         M[:K, K : K + N] = pt.h_dt
         M[K : K + N, :K] = pt.h_dt.T
@@ -284,21 +314,35 @@ class _Inner:
         else:
             M[:K, K + N] = self.active
             M[K + N, :K] = self.active
+        rows = K + N + 1 + np.arange(W)
+        coeff = (self.m.a / self.m.fmax)[wk, wn] * self.active[wk]
+        M[rows, wk] = coeff
+        M[wk, rows] = coeff
+        M[rows, K + wn] = -1.0
+        M[K + wn, rows] = -1.0
         return M
+
+    def lagrangian_gradient(self, pt: _Point) -> tuple[FloatArray, FloatArray]:
+        """Row and layer gradients of ``Phi + sum mu c`` (the walls raise the prices by ``mu``)."""
+        m = self.m
+        grad_d = pt.grad_d + np.sum(m.a * pt.mu / m.fmax, axis=1)
+        grad_t = pt.grad_t - pt.mu.sum(axis=0)
+        return grad_d, grad_t
 
     def multiplier(self, pt: _Point) -> float:
         """Least-squares ``nu`` from the active row marginals."""
         if self.fixed or not self.active.any():
             return 0.0
-        return float(np.mean(pt.grad_d[self.active]))
+        return float(np.mean(self.lagrangian_gradient(pt)[0][self.active]))
 
     def optimality(self, pt: _Point, phi: float) -> float:
         """Relative first-order residual at ``pt`` (active rows equal, layers balanced)."""
         scale_t = max(phi, 1e-300)
-        r_t = float(np.max(np.abs(pt.grad_t))) / scale_t
+        grad_d, grad_t = self.lagrangian_gradient(pt)
+        r_t = max(float(np.max(np.abs(grad_t))), float(np.max(-pt.mu, initial=0.0))) / scale_t
         if self.fixed or not self.active.any():
             return r_t
-        g = pt.grad_d[self.active]
+        g = grad_d[self.active]
         return max(r_t, float(np.max(g) - np.min(g)) / max(float(np.max(np.abs(g))), 1e-300))
 
     def minimise(self, phi: float, pt: _Point, tol: float, max_iter: int) -> tuple[_Point, int]:
@@ -315,15 +359,25 @@ class _Inner:
                     pt = self.evaluate(phi, d * (m.p.d_y / d.sum()), pt.t, pt.beta)
                     continue
                 nu = self.multiplier(pt)
-                idle = ~self.active & (pt.grad_d < nu * (1.0 - 1e-12))
+                idle = ~self.active & (self.lagrangian_gradient(pt)[0] < nu * (1.0 - 1e-12))
                 if self.fixed or not idle.any():
                     return pt, it - 1
                 self.active |= idle
-            M = self.kkt_matrix(pt)
-            rhs = -np.concatenate([np.where(self.active, pt.grad_d, 0.0), pt.grad_t, [0.0]])
-            delta = _solve_linear(M, rhs)
-            if delta is None:
-                return pt, it
+            # Newton step on the face of the active walls; a wall whose multiplier
+            # comes out negative is released and the step recomputed.
+            while True:
+                wall_c = self.wall_slack(pt.d, pt.t)[self.walls]
+                M = self.kkt_matrix(pt)
+                rhs = -np.concatenate([np.where(self.active, pt.grad_d, 0.0), pt.grad_t, [0.0], wall_c])
+                delta = _solve_linear(M, rhs)
+                if delta is None:
+                    return pt, it
+                lam = delta[K + N + 1 :]
+                if not (lam < 0).any():
+                    break
+                wk, wn = np.nonzero(self.walls)
+                self.walls[wk[lam < 0], wn[lam < 0]] = False
+                pt = self.evaluate(phi, pt.d, pt.t, pt.beta)
             dd, dt = delta[:K], delta[K : K + N]
             slope = float(np.dot(pt.grad_d, dd) + np.dot(pt.grad_t, dt))
             alpha = 1.0
@@ -333,14 +387,28 @@ class _Inner:
                 ratios = np.where(neg, pt.d / np.where(neg, -dd, 1.0), np.inf)
                 alpha = float(min(1.0, ratios.min()))
                 blocking = neg & (ratios <= alpha * (1.0 + 1e-12))
+            # Walls: the step stops at the first minimum-time wall it would cross.
+            c_now = self.wall_slack(pt.d, pt.t)
+            c_rate = m.a * dd[:, None] / m.fmax - dt[None, :]
+            crossing = ~self.walls & (c_rate > 0)
+            entering = np.zeros_like(self.walls)
+            if crossing.any():
+                wall_alpha = np.where(crossing, np.maximum(-c_now, 0.0) / np.where(crossing, c_rate, 1.0), np.inf)
+                if wall_alpha.min() < alpha:
+                    alpha = float(wall_alpha.min())
+                    blocking = np.zeros(K, dtype=bool)
+                entering = crossing & (wall_alpha <= alpha * (1.0 + 1e-12))
             accepted = None
             for _ in range(60):
                 d = np.where(blocking, 0.0, np.maximum(pt.d + alpha * dd, 0.0))
                 if not self.fixed:
                     d *= m.p.d_y / d.sum()
                 t = pt.t + alpha * dt
-                if np.all(t > _min_layer_times(m, d) * (1.0 + 1e-15)):
+                if np.all(t >= _min_layer_times(m, d) * (1.0 - 1e-12)):
+                    saved = self.walls.copy()
+                    self.walls |= entering
                     trial = self.evaluate(phi, d, t, pt.beta)
+                    self.walls[:] = saved
                     # Armijo on the convex objective; near the optimum the value stalls at
                     # rounding level, so accept a step that does not raise it.
                     if trial.value <= pt.value + 1e-4 * alpha * min(slope, 0.0) or (
@@ -351,9 +419,14 @@ class _Inner:
                         break
                 alpha *= 0.5
                 blocking = np.zeros(K, dtype=bool)
+                entering = np.zeros_like(self.walls)
             if accepted is None:
                 return pt, it
             self.active &= ~blocking
+            old_walls = self.walls.copy()
+            self.walls |= entering
+            # The step's wall multipliers are the Newton estimates at the new point.
+            accepted.mu[old_walls] = lam
             pt = accepted
         return pt, max_iter
 
@@ -367,7 +440,8 @@ class _Inner:
         ``(nan, 0)`` when ``M`` is not finite.
         """
         K, N = self.m.K, self.m.N
-        rhs = -np.concatenate([np.where(self.active, pt.frd_dtime_dd, 0.0), np.ones(N), [0.0]])
+        W = int(self.walls.sum())
+        rhs = -np.concatenate([np.where(self.active, pt.frd_dtime_dd, 0.0), np.ones(N), [0.0], np.zeros(W)])
         dz = _solve_linear(self.kkt_matrix(pt), rhs)
         if dz is None:
             return math.nan, np.zeros(N)
@@ -555,19 +629,20 @@ def solve(
             iterations=iterations,
         )
     nu = inner.multiplier(pt)
+    beta = pt.beta + pt.mu  # on a wall the layer price is the saturation price plus the wall's multiplier
     # Rows left at rounding level by the active-set steps are idle nodes' zeros.
     rows = np.where(pt.d <= 1e-12 * p.d_y, 0.0, pt.d)
     rows *= p.d_y / rows.sum()
-    x = _primal(model, rows, pt.t, phi, pt.beta)
+    x = _primal(model, rows, pt.t, phi, beta)
     terms = energy_terms(p, x)
     duals = {
         "latency": np.array(phi),
         "rows": np.array(nu),
-        "layer_time": pt.beta.copy(),
+        "layer_time": beta,
     }
     from edgeopt.problems.fog_kkt import dual_function
 
-    bound = dual_function(p, phi, nu, pt.beta, fixed_rows=None if fixed_rows is None else d)
+    bound = dual_function(p, phi, nu, beta, fixed_rows=None if fixed_rows is None else d)
     gap = (terms["total"] - bound) / abs(terms["total"])
     solution = Solution(
         status=Status.OPTIMAL,

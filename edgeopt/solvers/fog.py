@@ -185,8 +185,9 @@ class _Model:
             lt = np.where(self.mask, self.bits / (self.B * x), 0.0)
             dlt = np.where(self.mask, -lt / x * dx, 0.0)
         work = ad > 0  # no local term where a node has no rows (rho may be inf at beta = 0)
-        busy = np.where(work, ad * rho, 0.0) + lt.sum(axis=2)
-        dbusy = np.where(work, ad * drho, 0.0) + dlt.sum(axis=2)
+        with np.errstate(invalid="ignore"):
+            busy = np.where(work, ad * rho, 0.0) + lt.sum(axis=2)
+            dbusy = np.where(work, ad * drho, 0.0) + dlt.sum(axis=2)
         return busy, dbusy, rho, x, lt
 
     def beta_roots(self, d: FloatArray, t: FloatArray, beta0: FloatArray | None) -> FloatArray:

@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/edgeopt bench fog --quick
+	$(BIN)/edgeopt bench fog
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check edgeopt tests

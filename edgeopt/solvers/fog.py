@@ -112,7 +112,7 @@ class _Model:
         # Link time at the power cap, and unpriced (beta = 0) link time.
         self.link_tmin = np.where(self.mask, self.bits / (self.B * self.xmax), 0.0).sum(axis=2)
         x0 = np.minimum(self.xmax, priced_spectral_efficiency(self.pc * self.gamma))
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             t0 = np.where(self.mask, self.bits / (self.B * x0), 0.0)
         self.link_t0 = t0.sum(axis=2)
         # Price above which a link runs at full power: (x_max - 1) e^x_max + 1 = (pc + beta) gamma.

@@ -18,6 +18,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check edgeopt tests
+	$(BIN)/python -m ruff format --check edgeopt tests
 	$(BIN)/python -m mypy edgeopt
 	$(BIN)/python -m pytest -q
 

@@ -135,9 +135,20 @@ def test_invalid_array_values(params):
 def test_single_node_rejected(params):
     with pytest.raises(eo.InvalidParameterError, match="K .* must be >= 2"):
         eo.FogParams(
-            d_x=64, d_y=64, n_layers=1, tau=1.0, bandwidth=1e6, noise_psd=4e-21, master=0,
-            cycles_per_mac=[1.0], kappa=[1e-28], f_max=[1e9], p_max=[0.1], p_circuit=[0.0],
-            gain_frd=[1.0], gain_link=np.ones((0,)),
+            d_x=64,
+            d_y=64,
+            n_layers=1,
+            tau=1.0,
+            bandwidth=1e6,
+            noise_psd=4e-21,
+            master=0,
+            cycles_per_mac=[1.0],
+            kappa=[1e-28],
+            f_max=[1e9],
+            p_max=[0.1],
+            p_circuit=[0.0],
+            gain_frd=[1.0],
+            gain_link=np.ones((0,)),
         )
 
 

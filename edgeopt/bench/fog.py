@@ -36,7 +36,9 @@ def _perturbed(p: FogParams, rng: np.random.Generator) -> FogParams:
     )
 
 
-def _row(p: FogParams, instance: str, method: str, solver: str | None, sol: eo.Solution, **extra: Any) -> dict[str, Any]:
+def _row(
+    p: FogParams, instance: str, method: str, solver: str | None, sol: eo.Solution, **extra: Any
+) -> dict[str, Any]:
     return {
         "problem": "fog",
         "instance": instance,
@@ -78,7 +80,9 @@ def run(quick: bool = False, instances: int = 2, resolves: int = 3) -> tuple[lis
                 eo.FogPartitioning(q).solve()
                 times.append(time.perf_counter() - start)
             an_resolve = statistics.median(times)
-            an = _row(p, name, "analytic", None, sol, time_first_s=first, time_resolve_s=an_resolve, iterations=sol.iterations)
+            an = _row(
+                p, name, "analytic", None, sol, time_first_s=first, time_resolve_s=an_resolve, iterations=sol.iterations
+            )
             if sol.has_point:
                 an["max_violation"] = max(constraint_violations(p, sol.x).values())
             rows.append(an)
@@ -99,8 +103,15 @@ def run(quick: bool = False, instances: int = 2, resolves: int = 3) -> tuple[lis
                             rtimes.append(elapsed)
                 resolve = statistics.median(rtimes) if rtimes else float("nan")
                 cv_row = _row(
-                    p, name, "cvxpy", solver, ref, time_first_s=cold, time_resolve_s=resolve,
-                    resolve_statuses=statuses, reported_objective=ref.extras.get("reported_objective"),
+                    p,
+                    name,
+                    "cvxpy",
+                    solver,
+                    ref,
+                    time_first_s=cold,
+                    time_resolve_s=resolve,
+                    resolve_statuses=statuses,
+                    reported_objective=ref.extras.get("reported_objective"),
                 )
                 cv_row["speedup_resolve"] = resolve / an_resolve if rtimes else None
                 rows.append(cv_row)
@@ -145,13 +156,21 @@ def _report(rows: list[dict[str, Any]]) -> str:
         "gaps are against the best feasible row of each instance. Times are medians; re-solves load new "
         "parameter values (gains x U(0.9, 1.1)). Solver tolerances are the CVXPY defaults.",
         "",
-        "| K | N | method | status (opt/inacc/fail) | median re-solve ms | max rel gap | max violation | max duality gap | re-solve / analytic |",
+        "| K | N | method | status (opt/inacc/fail) | median re-solve ms | max rel gap | max violation "
+        "| max duality gap | re-solve / analytic |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     sizes = sorted({(r["size"]["K"], r["size"]["n_layers"]) for r in rows})
     for K, N in sizes:
         for method, solver in [("analytic", None)] + [("cvxpy", s) for s in SOLVERS]:
-            group = [r for r in rows if r["size"]["K"] == K and r["size"]["n_layers"] == N and r["method"] == method and r["solver"] == solver]
+            group = [
+                r
+                for r in rows
+                if r["size"]["K"] == K
+                and r["size"]["n_layers"] == N
+                and r["method"] == method
+                and r["solver"] == solver
+            ]
             if not group:
                 continue
             opt = sum(r["solver_status"] in (None, "optimal") and r["status"] == "optimal" for r in group)
@@ -163,8 +182,9 @@ def _report(rows: list[dict[str, Any]]) -> str:
             dgap = [abs(r["duality_gap"]) for r in group if r["duality_gap"] is not None]
             speed = [r["speedup_resolve"] for r in group if r["speedup_resolve"] is not None]
             label = "analytic" if solver is None else f"cvxpy/{solver}"
+            median_ms = 1e3 * statistics.median(res) if res else None
             lines.append(
-                f"| {K} | {N} | {label} | {opt}/{inacc}/{fail} | {_fmt(1e3 * statistics.median(res) if res else None, '.2f')} "
+                f"| {K} | {N} | {label} | {opt}/{inacc}/{fail} | {_fmt(median_ms, '.2f')} "
                 f"| {_fmt(max(gaps) if gaps else None)} | {_fmt(max(viol) if viol else None)} "
                 f"| {_fmt(max(dgap) if dgap else None)} | {_fmt(statistics.median(speed) if speed else None, '.2f')} |"
             )

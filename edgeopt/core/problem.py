@@ -66,16 +66,14 @@ class Problem:
             function = self.METHODS[name]
         except KeyError:
             raise UnknownMethodError(
-                f"unknown method {name!r} for {type(self).__name__}; "
-                f"available: {', '.join(self.methods)}"
+                f"unknown method {name!r} for {type(self).__name__}; available: {', '.join(self.methods)}"
             ) from None
         accepted = _keyword_names(function)
         if accepted is not None:
             unknown = sorted(set(options) - accepted)
             if unknown:
                 warnings.warn(
-                    f"method {name!r} ignores unknown option(s) {unknown}; "
-                    f"it takes {sorted(accepted) or 'no options'}",
+                    f"method {name!r} ignores unknown option(s) {unknown}; it takes {sorted(accepted) or 'no options'}",
                     UserWarning,
                     stacklevel=2,
                 )
@@ -110,6 +108,4 @@ def failed(reason: str, **extras: Any) -> Solution:
 
 def infeasible(reason: str, **extras: Any) -> Solution:
     """An ``INFEASIBLE`` solution carrying ``reason`` (objective ``inf``)."""
-    return Solution(
-        status=Status.INFEASIBLE, objective=math.inf, extras={"reason": reason, **extras}
-    )
+    return Solution(status=Status.INFEASIBLE, objective=math.inf, extras={"reason": reason, **extras})

@@ -43,8 +43,6 @@ def array(
     if np.any(bad):
         bound = ">= 0" if allow_zero else "> 0"
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InvalidParameterError(
-            f"{name} must be {bound} everywhere, got {float(arr[index])!r} at index {index}"
-        )
+        raise InvalidParameterError(f"{name} must be {bound} everywhere, got {float(arr[index])!r} at index {index}")
     arr.setflags(write=False)
     return arr

@@ -42,9 +42,7 @@ def snr(power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float) -
     return np.asarray(power, dtype=float) * np.asarray(gain, dtype=float) / (noise_psd * bandwidth)
 
 
-def shannon_rate_nats(
-    power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float
-) -> FloatArray:
+def shannon_rate_nats(power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float) -> FloatArray:
     """Shannon rate ``B ln(1 + p g / (N0 B))`` in nat/s.
 
     Papers that print the rate with a natural logarithm and compare it with
@@ -53,9 +51,7 @@ def shannon_rate_nats(
     return bandwidth * np.log1p(snr(power, gain, bandwidth, noise_psd))
 
 
-def shannon_rate_bits(
-    power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float
-) -> FloatArray:
+def shannon_rate_bits(power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float) -> FloatArray:
     """Shannon rate ``B log2(1 + p g / (N0 B))`` in bit/s."""
     return shannon_rate_nats(power, gain, bandwidth, noise_psd) / np.log(2.0)
 

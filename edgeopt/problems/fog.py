@@ -169,9 +169,7 @@ class FogParams:
                 )
             gain_frd[self.master] = 1.0
         set_(self, "gain_frd", validate.array("gain_frd", gain_frd, shape))
-        link = validate.array(
-            "gain_link", self.gain_link, ((k_nodes - 1,), (k_nodes - 1, self.n_layers))
-        )
+        link = validate.array("gain_link", self.gain_link, ((k_nodes - 1,), (k_nodes - 1, self.n_layers)))
         if link.ndim == 1:
             link = np.repeat(link[:, None], self.n_layers, axis=1)
             link.setflags(write=False)

@@ -109,8 +109,12 @@ class FogCvxpyModel:
             "exc_snr_cap_above": p.p_max[1:, None] * p.gain_link / n0b,
             "exc_snr_cap_below": p.p_max[:-1, None] * p.gain_link / n0b,
             "exc_energy_per_snr": n0b * p.tau / (p.gain_link * e_u),
-            "exc_energy_per_time_above": np.broadcast_to(p.p_circuit[1:, None] * p.tau / e_u, (p.K - 1, p.n_layers)).copy(),
-            "exc_energy_per_time_below": np.broadcast_to(p.p_circuit[:-1, None] * p.tau / e_u, (p.K - 1, p.n_layers)).copy(),
+            "exc_energy_per_time_above": np.broadcast_to(
+                p.p_circuit[1:, None] * p.tau / e_u, (p.K - 1, p.n_layers)
+            ).copy(),
+            "exc_energy_per_time_below": np.broadcast_to(
+                p.p_circuit[:-1, None] * p.tau / e_u, (p.K - 1, p.n_layers)
+            ).copy(),
         }
         for name, value in values.items():
             self.parameters[name].value = np.asarray(value, dtype=float)

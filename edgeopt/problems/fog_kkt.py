@@ -44,7 +44,9 @@ from edgeopt.solvers.lambert import priced_spectral_efficiency
 FloatArray = NDArray[np.float64]
 
 
-def _priced_transmission_cost_per_bit(w: FloatArray, gamma: FloatArray, xmax: FloatArray, bandwidth: float) -> FloatArray:
+def _priced_transmission_cost_per_bit(
+    w: FloatArray, gamma: FloatArray, xmax: FloatArray, bandwidth: float
+) -> FloatArray:
     """``min_t [t w + t (e^{D/(Bt)} - 1)/gamma] / D`` under the power cap ``x <= xmax``."""
     x = np.minimum(priced_spectral_efficiency(w * gamma), xmax)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -187,7 +189,9 @@ def kkt_report(p: FogParams, solution: Solution) -> KKTReport:
     a = lay.cycles_per_row
     with np.errstate(divide="ignore", invalid="ignore"):
         local_marginal = np.where(
-            work, 3.0 * kappa * a**3 * rows[:, None] ** 2 / t_loc**2 + gamma_floor * a / fmax, a * _local_cost_per_cycle(beta, kappa, fmax)
+            work,
+            3.0 * kappa * a**3 * rows[:, None] ** 2 / t_loc**2 + gamma_floor * a / fmax,
+            a * _local_cost_per_cycle(beta, kappa, fmax),
         )
     marginal = local_marginal.sum(axis=1) + np.where(fm, mu_frd * p.d_x, 0.0)
     nu_scale = max(abs(nu), 1e-300)

@@ -683,7 +683,8 @@ def solve(
         if not report.passes(1e-9):
             solution.status = Status.FEASIBLE
             solution.extras["reason"] = (
-                f"converged point not certified: KKT residual {report.max_kkt_residual:.3g}, gap {report.duality_gap:.3g}"
+                f"converged point not certified: KKT residual {report.max_kkt_residual:.3g}, "
+                f"gap {report.duality_gap:.3g}"
             )
     return solution
 

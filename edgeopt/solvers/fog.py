@@ -303,6 +303,12 @@ class _Inner:
             inv = np.where(pos & ~self.walls, 1.0 / dbusy, 0.0)  # dbeta/dt_n (<= 0); 0 on walls
         a_rho = np.where(pos, m.a * rho, 0.0)
         h_dd = np.sum(-(a_rho**2) * inv, axis=1)
+        # The computation energy is cubic in the rows, so its curvature vanishes at d_k = 0
+        # and Newton would send a readmitted node's rows anywhere. At exactly d_k = 0 the
+        # curvature is floored at g_k / delta, delta = 1e-3 d_y / K (a first step of about
+        # delta rows for a unit relative marginal gap); any d_k > 0 gets the exact Hessian.
+        delta = 1e-3 * m.p.d_y / m.K
+        h_dd = np.where(d <= 0, np.maximum(h_dd, np.abs(grad_d) / delta), h_dd)
         h_dt = a_rho * inv
         h_tt = -inv.sum(axis=0)
         frd_time = np.where(m.frd_mask, bits / (m.B * xf), 0.0)
@@ -395,6 +401,13 @@ class _Inner:
                 self.walls[wk[lam < 0], wn[lam < 0]] = False
                 pt = self.evaluate(phi, pt.d, pt.t, pt.beta)
             dd, dt = delta[:K], delta[K : K + N]
+            # A node at d_k = 0 (just readmitted) that the step would push negative does
+            # not belong to the active set: drop it and recompute, rather than take a
+            # zero-length step to the boundary it already sits on.
+            stuck = self.active & (pt.d <= 0) & (dd < 0)
+            if stuck.any() and not self.fixed:
+                self.active &= ~stuck
+                continue
             slope = float(np.dot(pt.grad_d, dd) + np.dot(pt.grad_t, dt))
             alpha = 1.0
             neg = self.active & (pt.d + dd < 0)

@@ -81,3 +81,57 @@ def power_for_rate_nats(
     """
     spectral = np.asarray(data, dtype=float) / (bandwidth * np.asarray(time, dtype=float))
     return noise_psd * bandwidth / np.asarray(gain, dtype=float) * np.expm1(spectral)
+
+
+def rayleigh_power_gain(rng: np.random.Generator, shape: int | tuple[int, ...]) -> FloatArray:
+    """Samples of ``|h|^2`` for ``h ~ CN(0, 1)``: exponential with mean 1."""
+    real = rng.standard_normal(shape)
+    imag = rng.standard_normal(shape)
+    return np.asarray((real * real + imag * imag) / 2.0, dtype=float)
+
+
+def path_loss_gain(distance: ArrayLike, exponent: float, reference_distance: float) -> FloatArray:
+    """Distance-power-law gain ``(d / d0) ** -exponent``, 1 at the reference distance ``d0``.
+
+    Distances below ``d0`` are clamped to ``d0`` (the far-field law does not
+    hold closer in), so the gain never exceeds 1.
+    """
+    d = np.maximum(np.asarray(distance, dtype=float), reference_distance)
+    return np.asarray((d / reference_distance) ** -exponent, dtype=float)
+
+
+def grid_trajectory(waypoints: ArrayLike, step: float = 1.0) -> FloatArray:
+    """Points every ``step`` metres along straight segments between 2-D ``waypoints`` (shape (n, 2)).
+
+    The client of paper 000, Fig. 4(a), moves on a grid; the waypoints are the
+    grid corners it turns at. The last waypoint is included.
+    """
+    w = np.asarray(waypoints, dtype=float)
+    if w.ndim != 2 or w.shape[1] != 2 or w.shape[0] < 2:
+        raise ValueError(f"waypoints must have shape (n >= 2, 2), got {w.shape}")
+    points = []
+    for start, end in zip(w[:-1], w[1:], strict=True):
+        n = max(int(np.ceil(np.linalg.norm(end - start) / step)), 1)
+        fractions = np.arange(n) / n
+        points.append(start + fractions[:, None] * (end - start))
+    points.append(w[-1:])
+    return np.concatenate(points)
+
+
+def trajectory_gains(
+    positions: ArrayLike,
+    server: ArrayLike,
+    exponent: float,
+    reference_distance: float,
+    rng: np.random.Generator | None = None,
+) -> FloatArray:
+    """Channel power gains along a trajectory: path loss times Rayleigh fading ``|CN(0,1)|^2``.
+
+    ``rng=None`` gives the path-loss gains alone (no fading).
+    """
+    p = np.asarray(positions, dtype=float)
+    distance = np.linalg.norm(p - np.asarray(server, dtype=float), axis=-1)
+    gain = path_loss_gain(distance, exponent, reference_distance)
+    if rng is None:
+        return gain
+    return gain * rayleigh_power_gain(rng, gain.shape)

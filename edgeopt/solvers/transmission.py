@@ -88,7 +88,8 @@ def min_energy_transmission(
     t = np.clip(t_star, t_min, deadline_arr)
     feasible = t_min <= deadline_arr
     nothing = b == 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Infeasible entries (t = t_min > T clipped to T) may overflow; they are replaced below.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         power = np.where(nothing, 0.0, scale * np.expm1(a / t))
     time = np.where(nothing, 0.0, t)
     energy = np.where(feasible, (power + circuit_power) * time, np.inf)

@@ -1,4 +1,4 @@
-"""Command line: ``edgeopt bench fog [--json] [--quick]`` and ``edgeopt solve SCENARIO``."""
+"""Command line: ``edgeopt bench {fog,cut_selection} [--json] [--quick]`` and ``edgeopt solve SCENARIO``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="edgeopt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     bench = sub.add_parser("bench", help="run a problem's benchmark")
-    bench.add_argument("problem", choices=["fog"])
+    bench.add_argument("problem", choices=["fog", "cut_selection"])
     bench.add_argument("--json", action="store_true", help="print the rows as one JSON array")
     bench.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     solve = sub.add_parser("solve", help="solve a named fog scenario and print the result")
@@ -20,7 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     solve.add_argument("--method", default=None)
     args = parser.parse_args(argv)
     if args.command == "bench":
-        from edgeopt.bench.fog import run
+        if args.problem == "fog":
+            from edgeopt.bench.fog import run
+        else:
+            from edgeopt.bench.cut_selection import run
 
         rows, report = run(quick=args.quick)
         if args.json:

@@ -7,7 +7,6 @@ new parameter values (gains scaled by U(0.9, 1.1)) into the built DPP model.
 
 from __future__ import annotations
 
-import csv
 import platform
 import statistics
 import time
@@ -19,6 +18,8 @@ import cvxpy as cp
 import numpy as np
 
 import edgeopt as eo
+from edgeopt.bench.common import fmt as _fmt
+from edgeopt.bench.common import write_csv as _write_csv
 from edgeopt.bench.instances import random_fog_params
 from edgeopt.problems.fog import FogParams, constraint_violations
 from edgeopt.problems.fog_cvxpy import build, solve_model
@@ -126,24 +127,6 @@ def run(quick: bool = False, instances: int = 2, resolves: int = 3) -> tuple[lis
     _write_csv(rows, RESULTS / ("fog_quick.csv" if quick else "fog.csv"))
     (RESULTS / ("fog_quick.md" if quick else "fog.md")).write_text(report)
     return rows, report
-
-
-def _write_csv(rows: list[dict[str, Any]], path: Path) -> None:
-    flat = []
-    for r in rows:
-        f = {k: v for k, v in r.items() if not isinstance(v, dict)}
-        f.update({f"size.{k}": v for k, v in r["size"].items()})
-        f.update({f"extra.{k}": v for k, v in r["extra"].items()})
-        flat.append(f)
-    keys = sorted({k for f in flat for k in f})
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(flat)
-
-
-def _fmt(x: float | None, spec: str = ".2e") -> str:
-    return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)
 
 
 def _report(rows: list[dict[str, Any]]) -> str:

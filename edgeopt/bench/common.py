@@ -1,0 +1,29 @@
+"""Helpers shared by the problems' benchmarks."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    """Write benchmark rows as CSV, dict columns flattened as ``size.K``, ``extra.x`` (BENCH_SCHEMA.md)."""
+    flat = []
+    for r in rows:
+        f = {k: v for k, v in r.items() if not isinstance(v, dict)}
+        f.update({f"size.{k}": v for k, v in r["size"].items()})
+        f.update({f"extra.{k}": v for k, v in r["extra"].items()})
+        flat.append(f)
+    keys = sorted({k for f in flat for k in f})
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(flat)
+
+
+def fmt(x: float | None, spec: str = ".2e") -> str:
+    """A number for a Markdown table, ``-`` for None or NaN."""
+    return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)

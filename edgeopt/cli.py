@@ -20,12 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     solve.add_argument("--method", default=None)
     args = parser.parse_args(argv)
     if args.command == "bench":
-        if args.problem == "fog":
-            from edgeopt.bench.fog import run
-        else:
-            from edgeopt.bench.cut_selection import run
+        from edgeopt.bench import cut_selection, fog
 
-        rows, report = run(quick=args.quick)
+        runner = {"fog": fog.run, "cut_selection": cut_selection.run}[args.problem]
+        rows, report = runner(quick=args.quick)
         if args.json:
             json.dump(rows, sys.stdout)
             sys.stdout.write("\n")

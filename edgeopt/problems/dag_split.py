@@ -1,0 +1,276 @@
+"""Device/server split of a DAG network as a minimum s-t cut (the DADS construction).
+
+Each layer ``v`` runs on the device (cost ``device_cost[v]``) or on the
+server (``server_cost[v]``); whenever a layer on the device has a consumer on
+the server, or is the network's output (the result must reach the server),
+its output is sent once, at ``comm_cost[v]``, however many server layers read
+it. A valid split puts every predecessor of a device layer on the device;
+the input is on the device, and with ``allow_raw=False`` so are the layers
+reading it. Costs are anything additive: joules for the device's energy,
+seconds for sequential latency.
+
+Graph (:func:`flow_network`), source ``S`` = device, sink ``T`` = server;
+a layer on the source side runs on the device:
+
+* ``S -> v`` with capacity ``server_cost[v]`` (cut when ``v`` is on the server),
+  ``v -> T`` with ``device_cost[v]`` (cut when ``v`` is on the device);
+* for each layer ``u`` an auxiliary node ``u*``: ``u -> u*`` with capacity
+  ``comm_cost[u]`` and ``u* -> w`` of infinite capacity for each consumer ``w``
+  (``u* -> T`` for the output). If ``u`` is on the device and any consumer on
+  the server, ``u*`` must be on the server side, so exactly one ``u -> u*``
+  edge, the transmission, is cut: a tensor is charged once;
+* for each edge ``u -> w`` of the network an infinite reverse edge ``w -> u``:
+  a device layer with a server predecessor would cut it, so only valid splits
+  have finite cuts;
+* ``S -> input`` infinite (and ``S -> w`` for the input's consumers unless raw
+  data may be sent).
+
+The minimum cut's capacity is then the minimum total cost (Hu et al.,
+"Dynamic adaptive DNN surgery", INFOCOM 2019). ``networkx`` treats an edge
+without a ``capacity`` attribute as infinite. ``method="exhaustive"``
+enumerates the valid splits directly, without the graph.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from edgeopt.core.errors import InvalidParameterError
+from edgeopt.core.problem import Problem
+from edgeopt.core.report import KKTReport
+from edgeopt.core.solution import Solution
+from edgeopt.core.status import Status
+from edgeopt.models.dnn import DnnProfile
+
+SOURCE, SINK = "__device__", "__server__"
+
+
+@dataclass(frozen=True)
+class DagSplitParams:
+    """A network DAG and the three costs of every layer.
+
+    Attributes
+    ----------
+    graph : networkx.DiGraph
+        Layers and data dependencies; one input (no predecessors) and one output.
+    device_cost, server_cost, comm_cost : mapping of layer name to float
+        Cost of running a layer on the device, on the server, and of sending
+        its output; finite and >= 0, one per layer.
+    allow_raw : bool
+        May the raw input be sent (the input's consumers run on the server)?
+
+    """
+
+    graph: nx.DiGraph
+    device_cost: Mapping[Any, float]
+    server_cost: Mapping[Any, float]
+    comm_cost: Mapping[Any, float]
+    allow_raw: bool = True
+
+    def __post_init__(self) -> None:
+        g = self.graph
+        if not isinstance(g, nx.DiGraph) or g.number_of_nodes() < 2:
+            raise InvalidParameterError("graph must be a networkx.DiGraph with at least two layers")
+        if not nx.is_directed_acyclic_graph(g):
+            raise InvalidParameterError(f"graph has a cycle: {nx.find_cycle(g)}")
+        sources = [n for n in g if g.in_degree(n) == 0]
+        sinks = [n for n in g if g.out_degree(n) == 0]
+        if len(sources) != 1 or len(sinks) != 1:
+            raise InvalidParameterError(
+                f"graph must have one input and one output; inputs {sorted(map(str, sources))}, "
+                f"outputs {sorted(map(str, sinks))} (layers that do not connect)"
+            )
+        if SOURCE in g or SINK in g:
+            raise InvalidParameterError(f"layer names {SOURCE!r} and {SINK!r} are reserved")
+        for label in ("device_cost", "server_cost", "comm_cost"):
+            costs = getattr(self, label)
+            missing = [n for n in g if n not in costs]
+            if missing:
+                raise InvalidParameterError(f"{label} has no entry for layer(s) {missing[:5]}")
+            for n in g:
+                value = float(costs[n])
+                if not math.isfinite(value) or value < 0:
+                    raise InvalidParameterError(f"{label}[{n!r}] must be finite and >= 0, got {costs[n]!r}")
+
+    @property
+    def input(self) -> Any:
+        """The input layer."""
+        return next(n for n in self.graph if self.graph.in_degree(n) == 0)
+
+    @property
+    def output(self) -> Any:
+        """The output layer."""
+        return next(n for n in self.graph if self.graph.out_degree(n) == 0)
+
+    @classmethod
+    def from_profile(
+        cls,
+        profile: DnnProfile,
+        device_cost: np.ndarray,
+        server_cost: np.ndarray,
+        comm_cost: np.ndarray,
+        allow_raw: bool = True,
+    ) -> DagSplitParams:
+        """Costs given as arrays in ``profile.order``."""
+        order = profile.order
+        arrays = {"device_cost": device_cost, "server_cost": server_cost, "comm_cost": comm_cost}
+        mapped = {}
+        for label, values in arrays.items():
+            arr = np.asarray(values, dtype=float)
+            if arr.shape != (len(order),):
+                raise InvalidParameterError(f"{label} must have shape ({len(order)},), got {arr.shape}")
+            mapped[label] = dict(zip(order, arr.tolist(), strict=True))
+        graph = nx.DiGraph(profile.graph.edges)
+        graph.add_nodes_from(order)
+        return cls(graph, allow_raw=allow_raw, **mapped)
+
+    def cost(self, on_device: set[Any]) -> float:
+        """Total cost of a split given the set of device layers (no validity check)."""
+        g = self.graph
+        total = 0.0
+        for v in g:
+            total += float(self.device_cost[v]) if v in on_device else float(self.server_cost[v])
+        for u in on_device:
+            if u == self.output or any(w not in on_device for w in g.successors(u)):
+                total += float(self.comm_cost[u])
+        return total
+
+    def is_valid(self, on_device: set[Any]) -> bool:
+        """Input on the device, device set closed under predecessors, raw rule respected."""
+        g = self.graph
+        if self.input not in on_device:
+            return False
+        if not self.allow_raw and any(w not in on_device for w in g.successors(self.input)):
+            return False
+        return all(all(p in on_device for p in g.predecessors(v)) for v in on_device)
+
+
+def flow_network(params: DagSplitParams) -> nx.DiGraph:
+    """The DADS flow network of :class:`DagSplitParams` (see the module docstring)."""
+    g = params.graph
+    net = nx.DiGraph()
+    for v in g:
+        net.add_edge(SOURCE, v, capacity=float(params.server_cost[v]))
+        net.add_edge(v, SINK, capacity=float(params.device_cost[v]))
+        aux = ("aux", v)
+        net.add_edge(v, aux, capacity=float(params.comm_cost[v]))
+        for w in g.successors(v):
+            net.add_edge(aux, w)  # infinite: no capacity attribute
+            net.add_edge(w, v)  # infinite reverse edge: no server -> device data flow
+        if v == params.output:
+            net.add_edge(aux, SINK)
+    net[SOURCE][params.input].pop("capacity")
+    if not params.allow_raw:
+        for w in g.successors(params.input):
+            net[SOURCE][w].pop("capacity")
+    return net
+
+
+def _solution(params: DagSplitParams, on_device: set[Any], method: str) -> Solution:
+    order = list(nx.topological_sort(params.graph))
+    mask = np.array([v in on_device for v in order])
+    sent = [
+        u
+        for u in order
+        if u in on_device and (u == params.output or any(w not in on_device for w in params.graph.successors(u)))
+    ]
+    return Solution(
+        status=Status.OPTIMAL,
+        objective=params.cost(on_device),
+        x={"on_device": mask},
+        extras={"order": order, "sent": sent, "method_detail": method},
+    )
+
+
+def device_side(net: nx.DiGraph, flow: dict[Any, dict[Any, float]], tol: float) -> set[Any]:
+    """Nodes reachable from ``SOURCE`` in the residual network of ``flow``, residuals above ``tol``.
+
+    ``networkx.minimum_cut`` derives its partition from a value-only preflow,
+    in which an "infinite" edge (internally a large finite capacity) can end
+    up saturated; on this network it then returned invalid splits (measured:
+    1 in 300 random DAGs). The partition of the full maximum flow's residual
+    graph, with a tolerance for float capacities, is always a minimum cut.
+    """
+    seen = {SOURCE}
+    stack = [SOURCE]
+    while stack:
+        u = stack.pop()
+        forward = [v for v, d in net[u].items() if d.get("capacity", math.inf) - flow[u][v] > tol]
+        backward = [v for v in net.predecessors(u) if flow[v][u] > tol]
+        for v in forward + backward:
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
+
+
+def _flow(problem: DagSplit) -> Solution:
+    p = problem.params
+    net = flow_network(p)
+    value, flow = nx.maximum_flow(net, SOURCE, SINK)
+    finite = sum(d.get("capacity", 0.0) for _, _, d in net.edges(data=True))
+    on_device = {v for v in device_side(net, flow, 1e-12 * max(finite, 1e-300)) if v in p.graph}
+    sol = _solution(p, on_device, "networkx.maximum_flow (preflow-push)")
+    sol.extras["cut_value"] = float(value)
+    return sol
+
+
+def _exhaustive(problem: DagSplit, max_layers: int = 20) -> Solution:
+    p = problem.params
+    layers = [v for v in p.graph if v != p.input]
+    if len(layers) > max_layers:
+        return Solution(
+            status=Status.FAILED,
+            extras={"reason": f"{len(layers)} layers: exhaustive enumeration is limited to {max_layers}"},
+        )
+    best: tuple[float, set[Any]] = (math.inf, set())
+    for bits in itertools.product((False, True), repeat=len(layers)):
+        on_device = {p.input, *(v for v, b in zip(layers, bits, strict=True) if b)}
+        if p.is_valid(on_device):
+            c = p.cost(on_device)
+            if c < best[0]:
+                best = (c, on_device)
+    return _solution(p, best[1], "enumeration of all valid splits")
+
+
+class DagSplit(Problem):
+    """Minimum-cost device/server split of a DAG network (``"flow"``: min cut; ``"exhaustive"``)."""
+
+    METHODS = {"flow": _flow, "exhaustive": _exhaustive}
+    DEFAULT_METHOD = "flow"
+
+    def __init__(self, params: DagSplitParams) -> None:
+        if not isinstance(params, DagSplitParams):
+            raise InvalidParameterError(f"DagSplit needs DagSplitParams, got {type(params).__name__}")
+        self.params = params
+
+    def check(self, solution: Solution) -> KKTReport:
+        """Validity of the split and agreement of the objective with the cost of its device set.
+
+        Max-flow / min-cut duality is the certificate: ``duality_gap`` compares
+        the objective with the cut (= maximum flow) value when the flow method
+        reports one.
+        """
+        if not solution.has_point:
+            return KKTReport()
+        order = solution.extras["order"]
+        on_device = {v for v, m in zip(order, solution.x["on_device"], strict=True) if m}
+        valid = self.params.is_valid(on_device)
+        cost = self.params.cost(on_device)
+        scale = max(abs(cost), 1e-300)
+        cut = solution.extras.get("cut_value")
+        gap = 0.0 if cut is None else (solution.objective - cut) / scale
+        return KKTReport(
+            primal_feasibility=0.0 if valid else math.inf,
+            dual_feasibility=0.0,
+            stationarity=abs(solution.objective - cost) / scale,
+            complementary_slackness=0.0,
+            duality_gap=gap,
+        )

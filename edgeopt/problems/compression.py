@@ -152,7 +152,8 @@ def _fista(problem: L1Logistic, tol: float = 1e-13, max_iter: int = 50_000) -> S
     value = objective(p, w, c)
     calm = 0
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    while iterations < max_iter:
+        iterations += 1
         gw, gc = gradient(p, vw, vc)
         zw = vw - step * gw
         w_new = np.sign(zw) * np.maximum(np.abs(zw) - step * p.l1_weight, 0.0)

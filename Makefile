@@ -1,4 +1,4 @@
-# Quick start: `make run` (the fog benchmark, prints its table) and `make test`.
+# Quick start: `make run` (the benchmarks, print their tables) and `make test`.
 # Each target creates .venv and installs edgeopt[all] on a fresh machine.
 PYTHON ?= python3
 VENV := .venv
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/edgeopt bench fog
+	$(BIN)/edgeopt bench cut_selection
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check edgeopt tests

@@ -110,3 +110,21 @@ def test_bad_descriptions_name_the_problem() -> None:
         make_profile("g", g)
     with pytest.raises(InvalidParameterError, match="unknown profile"):
         zoo.profile("alexnet")
+
+
+def test_profile_from_torch_matches_the_builder() -> None:
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchinfo")
+    from edgeopt.models.dnn_torch import profile_from_torch
+
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 12 * 12, 10))
+    ours = profile_from_torch(model, (1, 28, 28))
+    b = ProfileBuilder("ref", (1, 28, 28))
+    b.conv(16, 5)
+    b.relu()
+    b.maxpool(2)
+    b.flatten()
+    b.dense(10)
+    ref = b.build()
+    assert ours.params == ref.params and ours.macs == ref.macs

@@ -16,17 +16,24 @@ from edgeopt.core import (
     Status,
     UnknownMethodError,
 )
+from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams, PowerControl
+from edgeopt.problems.dag_split import DagSplit, DagSplitParams
 from edgeopt.problems.fog import FogParams, FogPartitioning
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CutSelection",
+    "CutSelectionParams",
+    "DagSplit",
+    "DagSplitParams",
     "EdgeOptError",
     "FogParams",
     "FogPartitioning",
     "InfeasibleError",
     "InvalidParameterError",
     "KKTReport",
+    "PowerControl",
     "Problem",
     "Solution",
     "SolverError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -23,7 +24,20 @@ def main(argv: list[str] | None = None) -> int:
         from edgeopt.bench import cut_selection, fog
 
         runner = {"fog": fog.run, "cut_selection": cut_selection.run}[args.problem]
-        rows, report = runner(quick=args.quick)
+        if args.json:
+            # Native solvers (HiGHS prints a banner from C++) write to file descriptor 1; send
+            # that to stderr while the benchmark runs so that stdout holds only the JSON array.
+            sys.stdout.flush()
+            saved = os.dup(1)
+            os.dup2(2, 1)
+            try:
+                rows, report = runner(quick=args.quick)
+            finally:
+                sys.stdout.flush()
+                os.dup2(saved, 1)
+                os.close(saved)
+        else:
+            rows, report = runner(quick=args.quick)
         if args.json:
             json.dump(rows, sys.stdout)
             sys.stdout.write("\n")

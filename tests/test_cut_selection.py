@@ -178,3 +178,19 @@ def test_trajectory_is_seeded() -> None:
     assert np.array_equal(g1, g2) and pos1.shape == (g1.size, 2)
     _, path_loss = scenario.trajectory(fading=False)
     assert np.all(path_loss <= 1.0) and path_loss.max() == 1.0
+
+
+def test_bench_json_is_one_clean_array(
+    capfd: pytest.CaptureFixture[str], tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from edgeopt.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the benchmark writes benchmarks/results/ under the working directory
+    assert main(["bench", "cut_selection", "--json", "--quick"]) == 0
+    rows = json.loads(capfd.readouterr().out)
+    keys = {"problem", "instance", "size", "method", "solver", "status", "objective", "rel_gap", "throughput"}
+    assert rows and all(keys <= set(r) for r in rows)
+    milp = next(r for r in rows if r["solver"] == "HIGHS")
+    assert milp["extra"]["agreeing_samples"] == milp["size"]["samples"]

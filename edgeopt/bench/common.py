@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import platform
 from pathlib import Path
 from typing import Any
 
+import cvxpy as cp
 import numpy as np
 
 
@@ -27,3 +29,11 @@ def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
 def fmt(x: float | None, spec: str = ".2e") -> str:
     """A number for a Markdown table, ``-`` for None or NaN."""
     return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)
+
+
+def environment() -> str:
+    """The software and machine line every benchmark report opens with."""
+    return (
+        f"Python {platform.python_version()}, cvxpy {cp.__version__}, numpy {np.__version__}, "
+        f"{platform.processor() or platform.machine()}."
+    )

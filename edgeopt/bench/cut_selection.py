@@ -20,17 +20,15 @@ Instances (rows per ``shared/BENCH_SCHEMA.md``):
 
 from __future__ import annotations
 
-import platform
 import statistics
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-import cvxpy as cp
 import numpy as np
 
-from edgeopt.bench.common import fmt, write_csv
+from edgeopt.bench.common import environment, fmt, write_csv
 from edgeopt.core.solution import Solution
 from edgeopt.models.zoo import mnist_cnn
 from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams, energy_at
@@ -185,8 +183,7 @@ def _report(rows: list[dict[str, Any]]) -> str:
     lines = [
         "# Cut-selection benchmark (paper 000)",
         "",
-        f"Python {platform.python_version()}, cvxpy {cp.__version__}, numpy {np.__version__}, "
-        f"{platform.processor() or platform.machine()}. Compressed MNIST CNN of the calibrated scenario, "
+        f"{environment()} Compressed MNIST CNN of the calibrated scenario, "
         "W = 5 MHz, P = 1 mW, N0 = 1e-9 W/Hz. Times are medians of repeated runs (MILP and Clarabel: one run).",
         "",
         "| instance | samples x cuts | method | status | time s | samples/s | rel gap (vs) | time / analytic | notes |",

@@ -7,7 +7,6 @@ new parameter values (gains scaled by U(0.9, 1.1)) into the built DPP model.
 
 from __future__ import annotations
 
-import platform
 import statistics
 import time
 import warnings
@@ -18,6 +17,7 @@ import cvxpy as cp
 import numpy as np
 
 import edgeopt as eo
+from edgeopt.bench.common import environment
 from edgeopt.bench.common import fmt as _fmt
 from edgeopt.bench.common import write_csv as _write_csv
 from edgeopt.bench.instances import random_fog_params
@@ -133,8 +133,7 @@ def _report(rows: list[dict[str, Any]]) -> str:
     lines = [
         "# Fog benchmark (Kilcioglu et al. 2021, problem (31))",
         "",
-        f"Python {platform.python_version()}, cvxpy {cp.__version__}, numpy {np.__version__}, "
-        f"{platform.processor() or platform.machine()}. Seeded random 'offload' instances "
+        f"{environment()} Seeded random 'offload' instances "
         "(`edgeopt.bench.instances`). Objectives of CVXPY rows are at feasibility-repaired points; "
         "gaps are against the best feasible row of each instance. Times are medians; re-solves load new "
         "parameter values (gains x U(0.9, 1.1)). Solver tolerances are the CVXPY defaults.",

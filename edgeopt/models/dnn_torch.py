@@ -40,9 +40,10 @@ _KINDS = {
 def profile_from_torch(model: Any, input_shape: Sequence[int], name: str | None = None) -> DnnProfile:
     """A chain :class:`DnnProfile` of a ``torch.nn.Module`` for one input of ``input_shape`` (no batch axis).
 
-    MACs are torchinfo's ``macs`` (multiply-accumulates, FLOPs / 2); additions
-    are counted as equal to the MACs for conv / linear layers, as in
-    :mod:`edgeopt.models.dnn`; other layer kinds get no arithmetic counts.
+    MACs are torchinfo's ``macs`` less the one it counts for each bias
+    addition, so that they follow :mod:`edgeopt.models.dnn` (FLOPs = 2 MACs);
+    additions and multiplications of conv / linear layers as there, other
+    layer kinds get no arithmetic counts.
     """
     try:
         from torchinfo import summary
@@ -59,6 +60,10 @@ def profile_from_torch(model: Any, input_shape: Sequence[int], name: str | None 
         out = tuple(int(s) for s in info.output_size[1:])
         kind = _KINDS.get(info.class_name, "other")
         macs = float(info.macs)
+        has_bias = getattr(getattr(info, "module", None), "bias", None) is not None
+        if kind in ("conv", "dense") and has_bias:
+            # torchinfo counts the bias addition of every output as one more MAC; we do not.
+            macs -= math.prod(out)
         layer_name = f"{info.var_name}_{graph.number_of_nodes()}"
         layer = Layer(
             layer_name,
@@ -66,7 +71,7 @@ def profile_from_torch(model: Any, input_shape: Sequence[int], name: str | None 
             out,
             macs=macs,
             mults=macs,
-            adds=macs,
+            adds=macs if has_bias else macs - (math.prod(out) if kind in ("conv", "dense") else 0),
             params=float(info.num_params),
             activation_reads=float(math.prod(graph.nodes[previous]["layer"].output_shape)),
         )

@@ -44,3 +44,22 @@ ENVELOPE_VS_MATRIX = 1e-12
 POWER_CONTROL_VS_CLARABEL = 1e-6
 COMPRESSION_VS_CVXPY = 1e-6
 TABLE3_FACTOR = 2.0
+
+# --- ISCC (paper 002) -------------------------------------------------------
+#
+# LEMMA4_VS_CLARABEL = 1e-6
+#     Issue 4: lemma4 against Clarabel on (45); measured worst about 1e-7.
+# LEMMA4_LOW_SNR = 1e-3, LOW_SNR_CORNER = 1e-2
+#     Where the optimal gamma P_c is below 1e-2 the energy is within 0.5 % of the
+#     Shannon limit and almost flat in the upload time; Clarabel (even at 1e-12
+#     tolerances) was measured up to 2.5e-4 off there (1.7e-6 at gamma P_c = 2e-3),
+#     with lemma4 below it and its KKT residuals below 1e-9. There, and where
+#     Clarabel answers "optimal_inaccurate", the comparison is to 1e-3.
+# LEMMA4_KKT = 1e-6
+#     Issue 4: KKT residuals of (46)-(52); measured below 1e-9 (the complementary
+#     slackness is limited by the 1e-10 stopping rule on log mu_1).
+
+LEMMA4_VS_CLARABEL = 1e-6
+LEMMA4_LOW_SNR = 1e-3
+LOW_SNR_CORNER = 1e-2
+LEMMA4_KKT = 1e-6

@@ -10,7 +10,7 @@ against the published figures.
 profile                   input           used by
 ========================  ==============  ===============================
 ``mnist_cnn``             1 x 28 x 28     paper 000 (cut selection)
-``iscc_cnn``              1 x 64 x 64     paper 002 (ISCC), Fig. 6
+``iscc_cnn``              1 x 32 x 32     paper 002 (ISCC), Fig. 6
 ``nin``                   3 x 32 x 32     paper 003 (NOMA split inference)
 ``tiny_yolov2``           3 x 32 x 32     paper 003
 ``vgg16``                 3 x 32 x 32     paper 003 (224 x 224 for the check)
@@ -65,17 +65,17 @@ def mnist_cnn() -> DnnProfile:
     return b.build()
 
 
-def iscc_cnn(input_hw: tuple[int, int] = (64, 64), classes: int = 5) -> DnnProfile:
+def iscc_cnn(input_hw: tuple[int, int] = (32, 32), classes: int = 5) -> DnnProfile:
     """Paper 002's network (Fig. 6): two 5x5 conv + ReLU + 2x2 max-pool, FC 120, 60, 5, softmax.
 
     The figure with the channel counts and input size did not survive the text
-    extraction; we take LeNet-5's 6 and 16 channels and a 64x64 single-channel
+    extraction; we take LeNet-5's 6 and 16 channels and a 32x32 single-channel
     spectrogram, and say so here. Counts are MACs.
     """
     b = ProfileBuilder(
         "iscc_cnn",
         (1, *input_hw),
-        notes="Paper 002, Fig. 6. Channels 6/16 and a 1x64x64 spectrogram are our choice (not in the text).",
+        notes="Paper 002, Fig. 6. Channels 6/16 and a 1x32x32 spectrogram are our choice (not in the text).",
     )
     for i, channels in enumerate((6, 16), start=1):
         b.conv(channels, 5, name=f"conv{i}")

@@ -40,11 +40,17 @@ forms. The instance is infeasible when ``A1 t_min + A2 / v_max > T2``.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from edgeopt.core.problem import infeasible
+from edgeopt.core.solution import Solution
+from edgeopt.core.status import Status
+from edgeopt.problems.iscc import IsccParams, infeasibility_reason, make_solution, point
 from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
 
 LN2 = float(np.log(2.0))
@@ -414,3 +420,196 @@ def lemma4_kkt(
         "complementary": np.where(ok, slack, 0.0),
         "dual_sign": np.where(ok, np.maximum(-mu, 0.0), 0.0),
     }
+
+
+# ---------------------------------------------------------------------------
+# The whole problem (22): Algorithm 2 (alternating) and the exact analytic method.
+# ---------------------------------------------------------------------------
+
+GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+def design_grid(params: IsccParams) -> tuple[np.ndarray, np.ndarray]:
+    """All (split, Q) pairs of the outer enumeration: ``Q = 2..q_max`` for uploads, ``Q = 0`` on the device."""
+    splits, qs = [], []
+    for split in range(params.n_layers + 1):
+        if split == params.n_layers:
+            splits.append(split)
+            qs.append(0)
+        else:
+            for q in range(2, params.q_max + 1):
+                splits.append(split)
+                qs.append(q)
+    return np.array(splits), np.array(qs)
+
+
+def reduced_energy(params: IsccParams, split: np.ndarray, q: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``h(p)``: the energy with Lemma 3's ``P_s`` and Lemma 4's ``(P_c, v_e)``, for broadcast (split, Q, p).
+
+    Returns the energy (``inf`` where infeasible) and ``P_s``, ``P_c``, ``v_e``.
+    """
+    p_s = params.sensing_power(split, p, q)
+    a1 = params.upload_bits(split, q) / params.bandwidth
+    a2 = params.device_flops(split, p)
+    t2 = params.T_max - params.T_sen - params.server_flops(split) / params.v_server
+    sub = lemma4(
+        a1,
+        a2,
+        params.bandwidth,
+        params.noise_psd,
+        params.gain,
+        params.kappa,
+        np.maximum(t2, 1e-300),
+        params.v_max,
+        params.p_max,
+    )
+    energy = np.where((t2 > 0) & sub.feasible & np.isfinite(p_s), params.T_sen * p_s + sub.energy, np.inf)
+    return energy, p_s, sub.p_c, sub.v_e
+
+
+def _golden(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, iterations: int) -> np.ndarray:
+    """Vectorised golden-section search of unimodal ``f`` on ``[lo, hi]`` (Algorithm 1); returns the midpoints."""
+    x1 = hi - GOLDEN * (hi - lo)
+    x2 = lo + GOLDEN * (hi - lo)
+    f1, f2 = f(x1), f(x2)
+    for _ in range(iterations):
+        left = f1 <= f2  # the minimum lies in [lo, x2]
+        hi = np.where(left, x2, hi)
+        lo = np.where(left, lo, x1)
+        new_x1 = np.where(left, hi - GOLDEN * (hi - lo), x2)
+        new_x2 = np.where(left, x1, lo + GOLDEN * (hi - lo))
+        new_f2 = np.where(left, f1, np.nan)
+        new_f1 = np.where(left, np.nan, f2)
+        x1, x2 = new_x1, new_x2
+        evaluate = np.where(left, x1, x2)
+        fresh = f(evaluate)
+        f1 = np.where(left, fresh, new_f1)
+        f2 = np.where(left, new_f2, fresh)
+    return 0.5 * (lo + hi)
+
+
+def _best(
+    params: IsccParams, split: np.ndarray, q: np.ndarray, p: np.ndarray
+) -> tuple[int, dict[str, np.ndarray], float]:
+    energy, p_s, p_c, v_e = reduced_energy(params, split, q, p)
+    k = int(np.argmin(energy))
+    x = point(int(split[k]), int(q[k]), float(p[k]), float(p_s[k]), float(p_c[k]), float(v_e[k]))
+    return k, x, float(energy[k])
+
+
+def solve_analytic(params: IsccParams, grid: int = 64, iterations: int = 40) -> Solution:
+    """Exact in each (split, Q): ``P_s`` by Lemma 3, ``(P_c, v_e)`` by Lemma 4, ``p`` by a 1-D search.
+
+    For a fixed (split, Q) and ``p``, Lemmas 3 and 4 give the optimal
+    ``P_s`` and ``(P_c, v_e)`` in closed form, so the remaining problem is
+    one-dimensional in ``p`` (no alternation is needed). The search samples
+    ``p`` on ``grid`` points of ``(0, 1]`` for every pair at once, then runs a
+    vectorised golden-section search between the neighbours of each pair's
+    best sample (``iterations`` steps shrink the bracket by ``0.618^40 ~ 4e-9``).
+    Sampling first makes the method safe where ``h(p)`` is not unimodal
+    (Theorem 1 rests on an assumption about ``r``).
+    """
+    reason = infeasibility_reason(params)
+    if reason is not None:
+        return infeasible(reason)
+    splits, qs = design_grid(params)
+    ps = np.arange(1, grid + 1) / grid
+    energy = reduced_energy(params, splits[:, None], qs[:, None], ps[None, :])[0]
+    if not np.any(np.isfinite(energy)):
+        return infeasible("no (split, Q, p) meets both the accuracy target and the latency budget")
+    best = np.argmin(energy, axis=1)
+    keep = np.isfinite(energy[np.arange(splits.size), best])
+    splits, qs, best = splits[keep], qs[keep], best[keep]
+    lo = np.maximum(best, 1) / grid - 1.0 / grid
+    lo = np.maximum(lo, 1e-12)
+    hi = np.minimum(best + 2, grid) / grid
+
+    def h(p: np.ndarray) -> np.ndarray:
+        return np.asarray(reduced_energy(params, splits, qs, p)[0])
+
+    p_star = _golden(h, lo, hi, iterations)
+    # The golden midpoint or the best sample, whichever is lower (the sample wins at p = 1 exactly).
+    sampled = ps[best]
+    choose = h(sampled) < h(p_star)
+    p_star = np.where(choose, sampled, p_star)
+    p_star = np.where(splits == 0, 1.0, p_star)  # no device layers: pruning has no effect
+    _, x, value = _best(params, splits, qs, p_star)
+    if not math.isfinite(value):
+        return infeasible("no (split, Q, p) meets both the accuracy target and the latency budget")
+    return make_solution(params, x, Status.FEASIBLE, pairs=int(splits.size))
+
+
+def solve_alternating(params: IsccParams, max_rounds: int = 50, tol: float = 1e-10, iterations: int = 40) -> Solution:
+    """The paper's Algorithm 2: exhaustive (split, Q); alternating (p, P_s) / (P_c, v_e) inside.
+
+    Step (a), problem (23)-(25): with ``(P_c, v_e)`` fixed, the device's
+    compute time must fit in ``T_1 = T_max - T_sen - T_s - T_comm``, which
+    caps ``p`` (``A_2`` is affine in ``p``); golden-section search
+    (Algorithm 1) on ``T_sen r(u(p)) + kappa A_2(p) v_e^2`` over ``(0, p_max]``.
+    Step (b): Lemma 4 for ``(P_c, v_e)`` given ``p``. Start (line 3):
+    ``P_c = P_max``, ``v_e = v_max``. Stop when the energy changes by less
+    than ``tol`` relative; all pairs iterate together, vectorised.
+    """
+    reason = infeasibility_reason(params)
+    if reason is not None:
+        return infeasible(reason)
+    splits, qs = design_grid(params)
+    n = splits.size
+    p_c = np.full(n, params.p_max)
+    v_e = np.full(n, params.v_max)
+    p = np.ones(n)
+    a1 = params.upload_bits(splits, qs) / params.bandwidth
+    t2 = params.T_max - params.T_sen - params.server_flops(splits) / params.v_server
+    previous = np.full(n, np.inf)
+    rounds = 0
+    while rounds < max_rounds:
+        rounds += 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_comm = np.where(a1 > 0, a1 / np.log2(1.0 + params.gamma * p_c), 0.0)
+        t1 = t2 - t_comm
+        # A_2(p) = slope p + offset on the device layers; the cap from A_2(p) / v_e <= T_1.
+        offset = params.device_flops(splits, 0.0)
+        slope = params.device_flops(splits, 1.0) - offset
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_cap = np.where(slope > 0, (t1 * v_e - offset) / slope, 1.0)
+        p_cap = np.clip(p_cap, 0.0, 1.0)
+        fixed_v = v_e
+
+        def h1(pp: np.ndarray, fixed_v: np.ndarray = fixed_v, p_cap: np.ndarray = p_cap) -> np.ndarray:
+            p_s = params.sensing_power(splits, pp, qs)
+            value = params.T_sen * p_s + params.kappa * params.device_flops(splits, pp) * fixed_v**2
+            return np.asarray(np.where(pp <= p_cap * (1 + 1e-12), value, np.inf))
+
+        p_new = np.where(p_cap > 0, _golden(h1, np.full(n, 1e-12), np.maximum(p_cap, 1e-12), iterations), p)
+        sub = lemma4(
+            a1,
+            params.device_flops(splits, p_new),
+            params.bandwidth,
+            params.noise_psd,
+            params.gain,
+            params.kappa,
+            np.maximum(t2, 1e-300),
+            params.v_max,
+            params.p_max,
+        )
+        p_s = params.sensing_power(splits, p_new, qs)
+        energy = np.where(sub.feasible & np.isfinite(p_s) & (p_cap > 0), params.T_sen * p_s + sub.energy, np.inf)
+        # Keep the previous iterate where the step would leave the feasible set.
+        moved = np.isfinite(energy)
+        p = np.where(moved, p_new, p)
+        p_c = np.where(moved, sub.p_c, p_c)
+        v_e = np.where(moved, sub.v_e, v_e)
+        both = np.isfinite(energy) & np.isfinite(previous)
+        with np.errstate(invalid="ignore"):
+            settled = both & (np.abs(previous - energy) <= tol * np.abs(energy))
+        if np.all(~np.isfinite(energy) | settled):
+            previous = np.where(moved, energy, previous)
+            break
+        previous = np.where(moved, energy, previous)
+    if not np.any(np.isfinite(previous)):
+        return infeasible("Algorithm 2 found no feasible (split, Q, p) from its starting point")
+    k = int(np.argmin(previous))
+    p = np.where(splits == 0, 1.0, p)  # no device layers: pruning has no effect
+    p_s = params.sensing_power(splits[k], p[k], qs[k])
+    x = point(int(splits[k]), int(qs[k]), float(p[k]), float(p_s), float(p_c[k]), float(v_e[k]))
+    return make_solution(params, x, Status.FEASIBLE, rounds=rounds)

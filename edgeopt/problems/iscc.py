@@ -319,10 +319,10 @@ def infeasibility_reason(params: IsccParams) -> str | None:
     return None
 
 
-def _analytic(problem: IsccProblem, grid: int = 64) -> Solution:
+def _analytic(problem: IsccProblem, grid: int = 24, stages: int = 7) -> Solution:
     from edgeopt.solvers.iscc import solve_analytic
 
-    return solve_analytic(problem.params, grid=grid)
+    return solve_analytic(problem.params, grid=grid, stages=stages)
 
 
 def _alternating(problem: IsccProblem, max_rounds: int = 50) -> Solution:
@@ -337,6 +337,16 @@ def _global(problem: IsccProblem, grid: int = 200) -> Solution:
     return solve_global(problem.params, grid=grid)
 
 
+def _baseline(name: str) -> Any:
+    def method(problem: IsccProblem) -> Solution:
+        from edgeopt.baselines.iscc import BASELINES
+
+        return BASELINES[name](problem.params)
+
+    method.__name__ = name
+    return method
+
+
 class IsccProblem(Problem):
     """Minimum device energy for ISCC edge inference (paper 002), problem (22).
 
@@ -347,7 +357,12 @@ class IsccProblem(Problem):
     (:mod:`edgeopt.baselines.iscc`).
     """
 
-    METHODS = {"analytic": _analytic, "alternating": _alternating, "global": _global}
+    METHODS = {
+        "analytic": _analytic,
+        "alternating": _alternating,
+        "global": _global,
+        **{name: _baseline(name) for name in ("on_server", "on_device", "no_pruning", "typical_iscc", "jcc")},
+    }
 
     def __init__(self, params: IsccParams) -> None:
         if not isinstance(params, IsccParams):

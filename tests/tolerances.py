@@ -63,3 +63,19 @@ LEMMA4_VS_CLARABEL = 1e-6
 LEMMA4_LOW_SNR = 1e-3
 LOW_SNR_CORNER = 1e-2
 LEMMA4_KKT = 1e-6
+# ISCC_VS_GLOBAL = 1e-6
+#     Issue 4: the analytic method against the global reference on the Table III
+#     scenarios (measured: below 1e-14).
+# ISCC_RANDOM_GAP = 5e-3
+#     Issue 4: on random instances, never more than 0.5 % above the global
+#     reference (measured: below 1e-14 on 40 instances).
+# GOLDEN_VS_SCALAR = 1e-10
+#     Issue 4: Algorithm 1's golden section against scipy's bounded scalar
+#     minimisation of (25).
+# ISCC_FEAS = 1e-9
+#     Relative constraint violation of a returned ISCC design.
+
+ISCC_VS_GLOBAL = 1e-6
+ISCC_RANDOM_GAP = 5e-3
+GOLDEN_VS_SCALAR = 1e-10
+ISCC_FEAS = 1e-9

@@ -78,3 +78,40 @@ def random_fog_params(seed: int, k_nodes: int, n_layers: int, regime: str = "off
 
     tau_min, _ = minimum_latency(params)
     return params.replace(tau=float(tau_min * log_uniform(1.2, 20.0)))
+
+
+# Ranges of the random ISCC instances (paper 002), around Table II; the network
+# constants are those of the scenario file.
+ISCC_RANGES = {
+    "R_t": (0.7, 0.95),
+    "T_max": (0.55, 1.5),  # s; T_sen = 0.5 s is fixed
+    "snr_db": (0.0, 25.0),  # g / (B N0) per watt, in dB
+    "kappa_log10": (-21.5, -20.5),
+    "v_max": (4e6, 1.6e7),  # FLOP/s
+    "bandwidth": (5e4, 2e5),  # Hz
+    "p_max": (0.5, 2.0),  # W
+}
+
+
+def random_iscc_params(seed: int) -> object:
+    """A random ISCC instance over ``ISCC_RANGES`` (uniform in each range; ``kappa`` log-uniform)."""
+    from edgeopt.models.channel import db_to_linear
+    from edgeopt.scenarios import iscc
+
+    rng = np.random.default_rng(seed)
+
+    def draw(name: str) -> float:
+        lo, hi = ISCC_RANGES[name]
+        return float(rng.uniform(lo, hi))
+
+    bandwidth = draw("bandwidth")
+    return iscc.params(
+        "table2",
+        R_t=draw("R_t"),
+        T_max=draw("T_max"),
+        snr=float(db_to_linear(draw("snr_db"))),
+        kappa=10 ** draw("kappa_log10"),
+        v_max=draw("v_max"),
+        bandwidth=bandwidth,
+        p_max=draw("p_max"),
+    )

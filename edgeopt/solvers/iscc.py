@@ -431,6 +431,8 @@ def lemma4_kkt(
 # ---------------------------------------------------------------------------
 
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+# Golden-section steps of Algorithm 1: the bracket shrinks to 0.618^60 ~ 3e-13 of its width.
+GOLDEN_ITERATIONS = 60
 
 
 def design_grid(params: IsccParams) -> tuple[np.ndarray, np.ndarray]:
@@ -575,7 +577,9 @@ def solve_analytic(params: IsccParams, grid: int = 24, stages: int = 7) -> Solut
     return search(params, splits, qs, grid, stages)
 
 
-def solve_alternating(params: IsccParams, max_rounds: int = 50, tol: float = 1e-10, iterations: int = 40) -> Solution:
+def solve_alternating(
+    params: IsccParams, max_rounds: int = 50, tol: float = 1e-10, iterations: int = GOLDEN_ITERATIONS
+) -> Solution:
     """The paper's Algorithm 2: exhaustive (split, Q); alternating (p, P_s) / (P_c, v_e) inside.
 
     Step (a), problem (23)-(25): with ``(P_c, v_e)`` fixed, the device's

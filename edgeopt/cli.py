@@ -1,4 +1,4 @@
-"""Command line: ``edgeopt bench {fog,cut_selection} [--json] [--quick]`` and ``edgeopt solve SCENARIO``."""
+"""Command line: ``edgeopt bench {fog,cut_selection,iscc} [--json] [--quick]`` and ``edgeopt solve SCENARIO``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="edgeopt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     bench = sub.add_parser("bench", help="run a problem's benchmark")
-    bench.add_argument("problem", choices=["fog", "cut_selection"])
+    bench.add_argument("problem", choices=["fog", "cut_selection", "iscc"])
     bench.add_argument("--json", action="store_true", help="print the rows as one JSON array")
     bench.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     solve = sub.add_parser("solve", help="solve a named fog scenario and print the result")
@@ -21,9 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     solve.add_argument("--method", default=None)
     args = parser.parse_args(argv)
     if args.command == "bench":
-        from edgeopt.bench import cut_selection, fog
+        from edgeopt.bench import cut_selection, fog, iscc
 
-        runner = {"fog": fog.run, "cut_selection": cut_selection.run}[args.problem]
+        runner = {"fog": fog.run, "cut_selection": cut_selection.run, "iscc": iscc.run}[args.problem]
         if args.json:
             # Native solvers (HiGHS prints a banner from C++) write to file descriptor 1; send
             # that to stderr while the benchmark runs so that stdout holds only the JSON array.

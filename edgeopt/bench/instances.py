@@ -27,7 +27,12 @@ instance is feasible.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from edgeopt.problems.iscc import IsccParams
 
 from edgeopt.problems.fog import FogParams
 
@@ -93,7 +98,7 @@ ISCC_RANGES = {
 }
 
 
-def random_iscc_params(seed: int) -> object:
+def random_iscc_params(seed: int) -> IsccParams:
     """A random ISCC instance over ``ISCC_RANGES`` (uniform in each range; ``kappa`` log-uniform)."""
     from edgeopt.models.channel import db_to_linear
     from edgeopt.scenarios import iscc

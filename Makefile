@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/edgeopt bench fog
 	$(BIN)/edgeopt bench cut_selection
+	$(BIN)/edgeopt bench iscc
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check edgeopt tests

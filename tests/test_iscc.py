@@ -31,28 +31,37 @@ def test_table3_scenarios_match_the_global_reference(name: str) -> None:
     assert problem.check(ours).primal_feasibility <= ISCC_FEAS
 
 
-def test_random_instances_never_far_above_global_and_latency_binds() -> None:
-    binding = 0
-    solved = 0
-    for seed in range(12):
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_random_instances_feasible_never_worse_than_baselines_and_near_global(seed: int) -> None:
+    params = random_iscc_params(seed)
+    problem = IsccProblem(params)
+    ours = problem.solve()
+    if not ours.has_point:
+        assert ours.status is Status.INFEASIBLE and ours.reason
+        assert not problem.solve("global", grid=60).has_point
+        return
+    assert problem.check(ours).primal_feasibility <= ISCC_FEAS
+    ref = problem.solve("global", grid=100)
+    assert ours.objective <= ref.objective * (1 + ISCC_RANDOM_GAP)
+    for name in (*NESTED_BASELINES, "alternating"):
+        base = problem.solve(name)
+        if base.has_point:
+            assert ours.objective <= base.objective * (1 + 1e-9), name
+
+
+def test_latency_binds_at_the_optimum_in_most_random_instances() -> None:
+    binding = solved = 0
+    for seed in range(40):
         params = random_iscc_params(seed)
-        problem = IsccProblem(params)
-        ours = problem.solve()
+        ours = IsccProblem(params).solve()
         if not ours.has_point:
-            assert ours.status is Status.INFEASIBLE and ours.reason
             continue
         solved += 1
-        ref = problem.solve("global", grid=100)
-        assert ours.objective <= ref.objective * (1 + ISCC_RANDOM_GAP)
-        assert problem.check(ours).primal_feasibility <= ISCC_FEAS
         x = ours.x
         latency = float(params.latency(x["split"], x["Q"], x["p"], x["P_c"], x["v_e"]))
         binding += abs(latency - params.T_max) <= 1e-9 * params.T_max
-        for name in NESTED_BASELINES:
-            base = problem.solve(name)
-            if base.has_point:
-                assert ours.objective <= base.objective * (1 + 1e-9), name
-    assert solved >= 10
+    assert solved >= 30
     assert binding >= solved / 2
 
 

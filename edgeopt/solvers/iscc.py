@@ -77,6 +77,12 @@ class Lemma4Reference(NamedTuple):
     status: np.ndarray
 
 
+def _instances(*values: ArrayLike) -> list[np.ndarray]:
+    """Broadcast Lemma 4's nine arguments; returns ``A1, A2, gamma = g / (B N0), kappa, T2, v_max, p_max``."""
+    a1, a2, b, n0, g, k, t2, vmax, pmax = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in values))
+    return [a1, a2, g / (b * n0), k, t2, vmax, pmax]
+
+
 def _times(
     mu: np.ndarray, gamma: np.ndarray, kappa: np.ndarray, t_min: np.ndarray, v_max: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -138,10 +144,7 @@ def lemma4(
         nothing to do have zero power, speed and energy.
 
     """
-    a1, a2, b, n0, g, k, t2, vmax, pmax = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max))
-    )
-    gamma = g / (b * n0)
+    a1, a2, gamma, k, t2, vmax, pmax = _instances(A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max)
     t_min = 1.0 / np.log2(1.0 + gamma * pmax)
     upload, compute = a1 > 0, a2 > 0
     feasible = np.where(upload, a1 * t_min, 0.0) + np.where(compute, a2 / vmax, 0.0) <= t2
@@ -339,10 +342,7 @@ def lemma4_cvxpy(
     ``status`` holds CVXPY's status per instance (``solver_error`` where the
     solver failed: such an entry says nothing about feasibility).
     """
-    a1, a2, b, n0, g, k, t2, vmax, pmax = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max))
-    )
-    gamma = g / (b * n0)
+    a1, a2, gamma, k, t2, vmax, pmax = _instances(A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max)
     model = Lemma4Cvxpy()
     shape = a1.shape
     out = {name: np.zeros(a1.size) for name in ("p_c", "v_e", "energy", "mu1")}
@@ -391,11 +391,8 @@ def lemma4_kkt(
     absorb; complementary slackness is ``mu_1`` times the time slack over
     ``mu_1 T2``; primal feasibility is the time excess over ``T2``.
     """
-    a1, a2, b, n0, g, k, t2, vmax, pmax = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max))
-    )
+    a1, a2, gamma, k, t2, vmax, pmax = _instances(A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max)
     ok = result.feasible
-    gamma = g / (b * n0)
     mu = np.where(ok, result.mu1, 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t = np.where(a1 > 0, 1.0 / np.log2(1.0 + gamma * result.p_c), 0.0)

@@ -19,6 +19,7 @@ from edgeopt.core import (
 from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams, PowerControl
 from edgeopt.problems.dag_split import DagSplit, DagSplitParams
 from edgeopt.problems.fog import FogParams, FogPartitioning
+from edgeopt.problems.iscc import IsccParams, IsccProblem
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,8 @@ __all__ = [
     "FogPartitioning",
     "InfeasibleError",
     "InvalidParameterError",
+    "IsccParams",
+    "IsccProblem",
     "KKTReport",
     "PowerControl",
     "Problem",

@@ -128,3 +128,15 @@ def test_profile_from_torch_matches_the_builder() -> None:
     b.dense(10)
     ref = b.build()
     assert ours.params == ref.params and ours.macs == ref.macs
+
+
+def test_layer_flops_eq3_by_hand() -> None:
+    from edgeopt.models.dnn import layer_flops
+
+    net = zoo.iscc_cnn()
+    conv1 = net.layer("conv1")  # 6 x 28 x 28 outputs, 25 inputs each
+    assert layer_flops(conv1.macs, conv1.output_elements, False) == (2 * 25 - 1) * 6 * 28 * 28
+    assert layer_flops(conv1.macs, conv1.output_elements, False, 0.5) == (2 * 25 * 0.5 - 1) * 6 * 28 * 28
+    pool = net.layer("pool1")
+    assert layer_flops(0.0, pool.output_elements, True, 0.3) == 6 * 14 * 14
+    assert layer_flops(conv1.macs, conv1.output_elements, False, 1e-6) == 0.0

@@ -530,3 +530,21 @@ def describe(profile: DnnProfile) -> dict[str, Any]:
         "params": profile.params,
         "chain": profile.is_chain,
     }
+
+
+def layer_flops(macs: Any, outputs: Any, is_pool: Any, keep: Any = 1.0) -> np.ndarray:
+    """FLOPs of layers by paper 002's eq. (3), with a fraction ``keep`` of the weights left after pruning.
+
+    A conv or FC layer with ``m`` MACs and ``o`` outputs costs
+    ``(2 (m / o) keep - 1) o = 2 m keep - o`` FLOPs: per output, ``fan_in``
+    kept multiplications and ``fan_in - 1`` additions (``(2 C_in k^2 p - 1)
+    H W C_out`` for a convolution, ``(2 n_in p - 1) n_out`` for an FC layer).
+    A max-pool costs one FLOP per output. Arrays broadcast; ``keep`` takes an
+    extra trailing axis against the layers when it is an array; the count is
+    clipped at 0 for tiny ``keep``.
+    """
+    macs = np.asarray(macs, dtype=float)
+    outputs = np.asarray(outputs, dtype=float)
+    keep = np.asarray(keep, dtype=float)
+    weighted = 2.0 * macs * (keep[..., None] if keep.ndim else keep) - outputs
+    return np.asarray(np.where(np.asarray(is_pool, dtype=bool), outputs, np.maximum(weighted, 0.0)))

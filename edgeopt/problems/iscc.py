@@ -16,10 +16,10 @@ log2(1 + gamma P_c)) <= T_max`` (C2), the accuracy (21) (C1), ``p in (0, 1]``,
 
 Model, re-derived where the extraction is garbled:
 
-* FLOPs (3): a conv or FC layer with ``m`` MACs and ``o`` outputs costs
-  ``2 m p - o`` FLOPs on the device (``(2 C_in k^2 p - 1) H W C_out``, the
-  pruned share of the weights skipped) and ``2 m - o`` on the server; a
-  max-pool costs one FLOP per output. ``A_2(l, p)`` sums layers ``1..l``,
+* FLOPs (3), by :func:`edgeopt.models.dnn.layer_flops`: a conv or FC layer
+  with ``m`` MACs and ``o`` outputs costs ``2 m p - o`` FLOPs on the device
+  (``(2 C_in k^2 p - 1) H W C_out``, the pruned share of the weights skipped)
+  and ``2 m - o`` on the server; a max-pool costs one FLOP per output. ``A_2(l, p)`` sums layers ``1..l``,
   ``A_s(l)`` layers ``l+1..L``. ReLUs are folded into their layer.
 * Energies (5), (9): ``kappa A_2 v_e^2`` and ``P_c T_comm``; sensing
   ``E_sen = P_s T_sen`` with ``T_sen = T_0 M`` fixed.
@@ -56,6 +56,7 @@ from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
 from edgeopt.core.validate import positive_scalar
+from edgeopt.models.dnn import layer_flops
 
 Q_MAX = 16
 
@@ -201,17 +202,13 @@ class IsccParams:
         """``A_2(l, p)``: FLOPs of layers ``1..l`` pruned to ``p`` (eq. (3)), broadcast over ``split`` and ``p``."""
         split = np.asarray(split)
         p = np.asarray(p, dtype=float)
-        per_layer = np.where(
-            self.layer_is_pool,
-            self.layer_outputs,
-            2.0 * self.layer_macs * p[..., None] - self.layer_outputs,
-        )
+        per_layer = layer_flops(self.layer_macs, self.layer_outputs, self.layer_is_pool, p)
         included = np.arange(1, self.n_layers + 1) <= split[..., None]
-        return np.asarray(np.sum(np.where(included, np.maximum(per_layer, 0.0), 0.0), axis=-1))
+        return np.asarray(np.sum(np.where(included, per_layer, 0.0), axis=-1))
 
     def server_flops(self, split: Any) -> np.ndarray:
         """``A_s(l)``: FLOPs of the unpruned layers ``l+1..L``."""
-        per_layer = np.where(self.layer_is_pool, self.layer_outputs, 2.0 * self.layer_macs - self.layer_outputs)
+        per_layer = layer_flops(self.layer_macs, self.layer_outputs, self.layer_is_pool)
         tail = np.concatenate([np.cumsum(per_layer[::-1])[::-1], [0.0]])
         return np.asarray(tail[np.asarray(split)])
 

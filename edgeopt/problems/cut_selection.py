@@ -260,12 +260,8 @@ def energy_matrix(params: CutSelectionParams) -> np.ndarray:
     Written directly from the model, one column per cut; the exhaustive and
     MILP methods and the tests compare against it.
     """
-    g = params.gains.reshape(-1)
-    columns = []
-    for index in params.candidates:
-        sub = params.replace(gains=g)
-        columns.append(energy_at(sub, int(index))["energy"])
-    return np.stack(columns, axis=1)
+    flat = params.replace(gains=params.gains.reshape(-1))
+    return np.stack([energy_at(flat, int(index))["energy"] for index in flat.candidates], axis=1)
 
 
 def summarise(params: CutSelectionParams, chosen: dict[str, np.ndarray], iterations: int = 0) -> Solution:

@@ -194,7 +194,7 @@ def lemma4(
         s = hi.copy()
         active = np.ones(s.shape, dtype=bool)
         for _ in range(max_iter):
-            f, df, tt, vv = residual(s)
+            f, df, _, _ = residual(s)
             lo = np.where(f > 0, s, lo)
             hi = np.where(f <= 0, s, hi)
             with np.errstate(divide="ignore", invalid="ignore"):

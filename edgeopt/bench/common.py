@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import csv
 import platform
+import statistics
+import time
 from pathlib import Path
 from typing import Any
 
 import cvxpy as cp
 import numpy as np
+
+from edgeopt.core.problem import Problem
+from edgeopt.core.solution import Solution
 
 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
@@ -37,3 +42,31 @@ def environment() -> str:
         f"Python {platform.python_version()}, cvxpy {cp.__version__}, numpy {np.__version__}, "
         f"{platform.processor() or platform.machine()}."
     )
+
+
+RESULTS = Path("benchmarks/results")
+
+
+def save(rows: list[dict[str, Any]], report: str, stem: str) -> None:
+    """Write ``benchmarks/results/<stem>.csv`` and ``<stem>.md`` (relative to the working directory)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    write_csv(rows, RESULTS / f"{stem}.csv")
+    (RESULTS / f"{stem}.md").write_text(report)
+
+
+def timed_solves(
+    problem: Problem, method: str, repeats: int, skip_first: bool = False, **options: Any
+) -> tuple[Solution, float, float]:
+    """Solve ``repeats`` times; returns the last solution, the first time and the median time.
+
+    ``skip_first`` leaves the first (cold) solve out of the median.
+    """
+    times: list[float] = []
+    sol = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        sol = problem.solve(method, **options)
+        times.append(time.perf_counter() - start)
+    assert sol is not None
+    counted = times[1:] if skip_first and repeats > 1 else times
+    return sol, times[0], statistics.median(counted)

@@ -20,22 +20,19 @@ Instances (rows per ``shared/BENCH_SCHEMA.md``):
 
 from __future__ import annotations
 
-import statistics
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edgeopt.bench.common import environment, fmt, write_csv
+from edgeopt.bench.common import environment, fmt, save, timed_solves
 from edgeopt.core.solution import Solution
 from edgeopt.models.zoo import mnist_cnn
 from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams, energy_at
 from edgeopt.problems.cut_selection_cvxpy import power_control_cvxpy
 from edgeopt.scenarios import cut_selection as scenario
 
-RESULTS = Path("benchmarks/results")
 SEED = 20261123
 
 
@@ -69,16 +66,6 @@ def _row(
     }
 
 
-def _timed(problem: CutSelection, method: str, repeats: int, **options: Any) -> tuple[Solution, float, float]:
-    times, sol = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        sol = problem.solve(method, **options)
-        times.append(time.perf_counter() - start)
-    assert sol is not None
-    return sol, times[0], statistics.median(times[1:] if repeats > 1 else times)
-
-
 def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
     """Run the benchmark; returns the rows and the Markdown report (also written to disk)."""
     rows: list[dict[str, Any]] = []
@@ -88,8 +75,8 @@ def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
     g = gains(n_big)
     big = CutSelectionParams.from_profile(small, g, 5e6, 1e-9, energy_model=model, allow_raw=True)
     layers = int(big.candidates.size)
-    sol, first, resolve = _timed(CutSelection(big), "analytic", 6)
-    ex, ex_first, ex_resolve = _timed(CutSelection(big), "exhaustive", 3)
+    sol, first, resolve = timed_solves(CutSelection(big), "analytic", 6, skip_first=True)
+    ex, ex_first, ex_resolve = timed_solves(CutSelection(big), "exhaustive", 3, skip_first=True)
     gap = float(np.max(np.abs(sol.x["energy"] - ex.x["energy"]) / ex.x["energy"]))
     size = {"samples": n_big, "layers": layers}
     name = f"mnist-{n_big // 1000}k" if n_big < 1_000_000 else "mnist-1M"
@@ -106,7 +93,7 @@ def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
     n_milp = 2_000 if quick else 10_000
     sub = big.replace(gains=g[:n_milp])
     fresh = big.replace(gains=gains(n_milp, SEED + 1))
-    an, an_first, an_resolve = _timed(CutSelection(sub), "analytic", 6)
+    an, an_first, an_resolve = timed_solves(CutSelection(sub), "analytic", 6, skip_first=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.perf_counter()
@@ -132,10 +119,7 @@ def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
 
     rows.extend(_power_rows(model, small, quick))
     report = _report(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "cut_selection_quick" if quick else "cut_selection"
-    write_csv(rows, RESULTS / f"{stem}.csv")
-    (RESULTS / f"{stem}.md").write_text(report)
+    save(rows, report, "cut_selection_quick" if quick else "cut_selection")
     return rows, report
 
 
@@ -145,7 +129,7 @@ def _power_rows(model: Any, small: Any, quick: bool) -> list[dict[str, Any]]:
         g = g[::4]
     p = scenario.params(small, g, scenario.config()["link"]["trajectory_bandwidth"], model, power_control=True)
     size = {"samples": int(g.size), "layers": int(p.candidates.size)}
-    sol, first, resolve = _timed(CutSelection(p), "analytic", 6)
+    sol, first, resolve = timed_solves(CutSelection(p), "analytic", 6, skip_first=True)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -10,16 +10,14 @@ from __future__ import annotations
 import statistics
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import cvxpy as cp
 import numpy as np
 
 import edgeopt as eo
-from edgeopt.bench.common import environment
+from edgeopt.bench.common import environment, save
 from edgeopt.bench.common import fmt as _fmt
-from edgeopt.bench.common import write_csv as _write_csv
 from edgeopt.bench.instances import random_fog_params
 from edgeopt.problems.fog import FogParams, constraint_violations
 from edgeopt.problems.fog_cvxpy import build, solve_model
@@ -27,7 +25,6 @@ from edgeopt.problems.fog_cvxpy import build, solve_model
 SIZES = [(k, n) for k in (4, 10, 20, 50) for n in (2, 3, 4)]
 QUICK_SIZES = [(4, 2), (10, 3)]
 SOLVERS = [s for s in ("CLARABEL", "ECOS", "SCS") if s in cp.installed_solvers()]
-RESULTS = Path("benchmarks/results")
 
 
 def _perturbed(p: FogParams, rng: np.random.Generator) -> FogParams:
@@ -123,9 +120,7 @@ def run(quick: bool = False, instances: int = 2, resolves: int = 3) -> tuple[lis
         for r in group:
             r["rel_gap"] = (r["objective"] - best) / abs(best)
     report = _report(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    _write_csv(rows, RESULTS / ("fog_quick.csv" if quick else "fog.csv"))
-    (RESULTS / ("fog_quick.md" if quick else "fog.md")).write_text(report)
+    save(rows, report, "fog_quick" if quick else "fog")
     return rows, report
 
 

@@ -19,20 +19,17 @@ from __future__ import annotations
 import statistics
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edgeopt.baselines.iscc import BASELINES
-from edgeopt.bench.common import environment, fmt, write_csv
+from edgeopt.bench.common import environment, fmt, save, timed_solves
 from edgeopt.bench.instances import random_iscc_params
 from edgeopt.core.solution import Solution
 from edgeopt.problems.iscc import IsccParams, IsccProblem
 from edgeopt.scenarios import iscc as scenario
 from edgeopt.solvers.iscc import Lemma4Cvxpy, lemma4
-
-RESULTS = Path("benchmarks/results")
 
 
 def _row(name: str, p: IsccParams, method: str, sol: Solution, **kw: Any) -> dict[str, Any]:
@@ -61,17 +58,6 @@ def _row(name: str, p: IsccParams, method: str, sol: Solution, **kw: Any) -> dic
     }
 
 
-def _timed(problem: IsccProblem, method: str, repeats: int) -> tuple[Solution, float, float]:
-    times = []
-    sol = None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        sol = problem.solve(method)
-        times.append(time.perf_counter() - start)
-    assert sol is not None
-    return sol, times[0], statistics.median(times)
-
-
 def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
     """Run the benchmark; returns the rows and the Markdown report (also written to disk)."""
     rows: list[dict[str, Any]] = []
@@ -86,7 +72,7 @@ def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
         ref_time = time.perf_counter() - start
         group = [_row(name, p, "global", ref, time_first_s=ref_time, time_resolve_s=ref_time)]
         for method in methods:
-            sol, first, resolve = _timed(problem, method, 5)
+            sol, first, resolve = timed_solves(problem, method, 5)
             group.append(_row(name, p, method, sol, time_first_s=first, time_resolve_s=resolve))
         if ref.has_point:
             for r in group:
@@ -95,10 +81,7 @@ def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
         rows.extend(group)
     rows.extend(_lemma4_rows(2_000 if quick else 10_000, 50 if quick else 200))
     report = _report(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "iscc_quick" if quick else "iscc"
-    write_csv(rows, RESULTS / f"{stem}.csv")
-    (RESULTS / f"{stem}.md").write_text(report)
+    save(rows, report, "iscc_quick" if quick else "iscc")
     return rows, report
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from edgeopt.bench.common import environment, fmt, save, timed_solves
 from edgeopt.core.solution import Solution
 from edgeopt.models.zoo import mnist_cnn
-from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams, energy_at
+from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams
 from edgeopt.problems.cut_selection_cvxpy import power_control_cvxpy
 from edgeopt.scenarios import cut_selection as scenario
 
@@ -140,12 +140,7 @@ def _power_rows(model: Any, small: Any, quick: bool) -> list[dict[str, Any]]:
     statuses = sorted({s for _, _, s in per_cut})
     cvx_objective = float(cvx_best.mean())
     # The paper's fixed 1 mW with the same circuit power, where it meets the deadline.
-    fixed = p.replace(power=scenario.config()["link"]["power"], power_control=None)
-    pc = scenario.config()["power_control"]
-    times = np.stack([energy_at(fixed, int(c))["transmission_time"] for c in fixed.candidates], axis=1)
-    fixed_energy = fixed.processing_energy[fixed.candidates] + (fixed.power + pc["circuit_power"]) * times
-    fixed_energy[times > pc["deadline"]] = np.inf
-    fixed_best = fixed_energy.min(axis=1)
+    fixed_best = scenario.fixed_power_energy(p)
     meets = np.isfinite(fixed_best)
     saving = 1 - sol.x["energy"][meets] / fixed_best[meets]
     rows = [

@@ -164,3 +164,20 @@ def trajectory(fading: bool = True) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(cfg["seed"]) if fading else None
     gains = trajectory_gains(positions, cfg["server"], cfg["path_loss_exponent"], cfg["reference_distance"], rng)
     return positions, gains
+
+
+def fixed_power_energy(controlled: CutSelectionParams) -> np.ndarray:
+    """Best energy per gain of the paper's fixed 1 mW, with the circuit power and deadline of ``controlled``.
+
+    The comparison point of the power-control extension: every cut at the
+    scenario's fixed power, charged ``(P + P_c) tau``; a cut whose upload
+    misses the deadline does not count. ``inf`` where no cut meets it.
+    """
+    pc = controlled.power_control
+    if pc is None:
+        raise ValueError("fixed_power_energy needs parameters with power_control")
+    fixed = controlled.replace(power=config()["link"]["power"], power_control=None)
+    times = np.stack([energy_at(fixed, int(c))["transmission_time"] for c in fixed.candidates], axis=1)
+    energy = fixed.processing_energy[fixed.candidates] + (fixed.power + pc.circuit_power) * times
+    energy[times > pc.deadline] = np.inf
+    return np.asarray(energy.min(axis=1).reshape(controlled.gains.shape))

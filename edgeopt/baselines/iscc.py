@@ -70,11 +70,7 @@ def typical_iscc(params: IsccParams) -> Solution:
     n0 = float(params.feature_size[0])
     q = np.arange(2, params.q_max + 1)
     quant = params.quantisation_constant[0] * k / n0 * v_quantisation(q)
-    eps = params.inverse_margin[0] * (PCA_RESIDUAL_ENERGY + quant)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        angle = params.R_t / (params.acc_a * (1.0 - eps))
-        p_s = np.tan(angle) / params.acc_b
-    p_s = np.where((eps < 1) & (angle < np.pi / 2) & (p_s <= params.p_max), p_s, np.inf)
+    p_s = params.sensing_power_for_error(params.inverse_margin[0] * (PCA_RESIDUAL_ENERGY + quant))
     t2 = params.T_max - params.T_sen - params.server_flops(0) / params.v_server
     sub = lemma4(
         k * q / params.bandwidth,

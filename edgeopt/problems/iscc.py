@@ -231,7 +231,11 @@ class IsccParams:
 
     def sensing_power(self, split: Any, p: Any, q: Any) -> np.ndarray:
         """Lemma 3: the least ``P_s`` meeting the accuracy target, ``inf`` where none does (or above ``P_max``)."""
-        eps = self.error(split, p, q)
+        return self.sensing_power_for_error(self.error(split, p, q))
+
+    def sensing_power_for_error(self, eps: Any) -> np.ndarray:
+        """The least ``P_s`` with ``a arctan(b P_s) (1 - eps) >= R_t``: ``tan(R_t / (a (1 - eps))) / b``, or ``inf``."""
+        eps = np.asarray(eps, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             angle = self.R_t / (self.acc_a * (1.0 - eps))
             power = np.tan(angle) / self.acc_b

@@ -28,7 +28,7 @@ import tomllib
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.models.dnn import DnnProfile
 from edgeopt.models.zoo import iscc_cnn
-from edgeopt.problems.iscc import IsccParams, u_pruning, v_quantisation
+from edgeopt.problems.iscc import IsccParams
 
 # Split layers of the Fig. 6 network: after each conv (with its ReLU), pool and FC layer.
 SPLIT_LAYERS = ("conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3")
@@ -209,7 +209,8 @@ def calibrate(constants: dict[str, Any] | None = None) -> dict[str, Any]:
     rows = config()["scenarios"]
     lat, acc, snr = rows["latency"], rows["accuracy"], rows["snr"]
     n_split = len(SPLIT_LAYERS)
-    unit = model_arrays(constants, 1.0)
+    # The model's own error eps(l, p, Q) at margin 1 (it scales as 1 / margin^2).
+    unit = params("table2").replace(**model_arrays(constants, 1.0))
     readings_acc = [(s, 3) for s in range(n_split)] + [(3, q) for q in range(2, 17)]
     readings_snr = [(s, 2) for s in range(n_split)]
     best: dict[str, Any] = {"cost": math.inf}
@@ -219,14 +220,7 @@ def calibrate(constants: dict[str, Any] | None = None) -> dict[str, Any]:
             (l2, q2, acc["paper_p"], acc["paper_P_s"], acc["R_t"]),
             (l3, q3, snr["paper_p"], snr["paper_P_s"], snr["R_t"]),
         ]
-        # eps = inverse_margin(unit) / margin^2 * (...): the per-case error at margin 1.
-        base_eps = np.array(
-            [
-                unit["inverse_margin"][s]
-                * (unit["pruning_constant"][s] * u_pruning(p) + unit["quantisation_constant"][s] * v_quantisation(q))
-                for s, q, p, _, _ in cases
-            ]
-        )
+        base_eps = np.array([unit.error(s, p, q) for s, q, p, _, _ in cases])
         powers = np.array([c[3] for c in cases])
         targets = np.array([c[4] for c in cases])
 

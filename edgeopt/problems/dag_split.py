@@ -131,16 +131,21 @@ class DagSplitParams:
         graph.add_nodes_from(order)
         return cls(graph, allow_raw=allow_raw, **mapped)
 
+    def sent(self, on_device: set[Any]) -> list[Any]:
+        """Device layers whose output is transmitted: the output layer, or one with a consumer on the server."""
+        g = self.graph
+        return [
+            u
+            for u in nx.topological_sort(g)
+            if u in on_device and (u == self.output or any(w not in on_device for w in g.successors(u)))
+        ]
+
     def cost(self, on_device: set[Any]) -> float:
         """Total cost of a split given the set of device layers (no validity check)."""
-        g = self.graph
         total = 0.0
-        for v in g:
+        for v in self.graph:
             total += float(self.device_cost[v]) if v in on_device else float(self.server_cost[v])
-        for u in on_device:
-            if u == self.output or any(w not in on_device for w in g.successors(u)):
-                total += float(self.comm_cost[u])
-        return total
+        return total + sum(float(self.comm_cost[u]) for u in self.sent(on_device))
 
     def is_valid(self, on_device: set[Any]) -> bool:
         """Input on the device, device set closed under predecessors, raw rule respected."""
@@ -176,11 +181,7 @@ def flow_network(params: DagSplitParams) -> nx.DiGraph:
 def _solution(params: DagSplitParams, on_device: set[Any], method: str) -> Solution:
     order = list(nx.topological_sort(params.graph))
     mask = np.array([v in on_device for v in order])
-    sent = [
-        u
-        for u in order
-        if u in on_device and (u == params.output or any(w not in on_device for w in params.graph.successors(u)))
-    ]
+    sent = params.sent(on_device)
     return Solution(
         status=Status.OPTIMAL,
         objective=params.cost(on_device),

@@ -384,7 +384,11 @@ def repair_point(p: FogParams, x: dict[str, FloatArray]) -> dict[str, FloatArray
 
 def frequencies(p: FogParams, rows: FloatArray, t_loc: FloatArray) -> FloatArray:
     """CPU frequency ``c_k N^MAC_{k,n} / t^LOC_{k,n}`` (0 where nothing is computed)."""
-    cycles = p.layout.cycles_per_row * rows[:, None]
+    return cpu_speed(p.layout.cycles_per_row * rows[:, None], t_loc)
+
+
+def cpu_speed(cycles: FloatArray, t_loc: FloatArray) -> FloatArray:
+    """``cycles / t_loc`` elementwise, 0 where nothing is computed (any batch shape)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         f = cycles / t_loc
     return np.where(cycles > 0, f, 0.0)
@@ -516,6 +520,7 @@ __all__ = [
     "FogParams",
     "FogPartitioning",
     "constraint_violations",
+    "cpu_speed",
     "energy_terms",
     "frequencies",
 ]

@@ -70,7 +70,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,8 +86,8 @@ from edgeopt.problems.fog import (
     BELOW,
     FogParams,
     FogPartitioning,
+    cpu_speed,
     energy_terms,
-    frequencies,
 )
 from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
 
@@ -95,37 +97,50 @@ FloatArray = NDArray[np.float64]
 class _Model:
     """Closed forms of the internal problems, vectorised over nodes, layers and links."""
 
-    def __init__(self, p: FogParams) -> None:
-        lay = p.layout
+    def __init__(self, params: FogParams | Sequence[FogParams]) -> None:
+        # One instance, or a batch of instances of the same (K, N) stacked on a
+        # leading axis: every array below then has the batch axis first, and
+        # the closed forms broadcast over it (:mod:`edgeopt.solvers.fog_newton`).
+        single = isinstance(params, FogParams)
+        batch = [params] if isinstance(params, FogParams) else list(params)
+        p = batch[0]
+        lays = [q.layout for q in batch]
+
+        def stack(values: Sequence[Any]) -> FloatArray:
+            arr = np.stack([np.asarray(v) for v in values])
+            return arr[0] if single else arr
+
         self.p = p
         self.K, self.N = p.K, p.n_layers
-        self.B = p.bandwidth
-        self.a = lay.cycles_per_row
-        self.kappa = p.kappa[:, None]
-        self.fmax = p.f_max[:, None]
+        bandwidth = stack([q.bandwidth for q in batch])
+        n0b = stack([q.noise_psd for q in batch]) * bandwidth
+        self.B_link = bandwidth[..., None, None, None]  # broadcasts against (K, N, 2)
+        self.B_frd = bandwidth[..., None]  # against (K,)
+        self.a = stack([lay.cycles_per_row for lay in lays])
+        self.kappa = stack([q.kappa for q in batch])[..., None]
+        self.fmax = stack([q.f_max for q in batch])[..., None]
         self.beta_cpu = 2.0 * self.kappa * self.fmax**3  # local time hits its floor above this
-        self.mask = lay.link_mask
-        self.bits = lay.link_bits
-        self.gamma = lay.link_gain / (p.noise_psd * p.bandwidth)
-        self.pc = np.broadcast_to(p.p_circuit[:, None, None], self.bits.shape)
-        self.xmax = np.log1p(self.gamma * p.p_max[:, None, None])
+        self.mask = stack([lay.link_mask for lay in lays])
+        self.bits = stack([lay.link_bits for lay in lays])
+        self.gamma = stack([lay.link_gain for lay in lays]) / n0b[..., None, None, None]
+        self.pc = np.broadcast_to(stack([q.p_circuit for q in batch])[..., None, None], self.bits.shape)
+        self.xmax = np.log1p(self.gamma * stack([q.p_max for q in batch])[..., None, None])
         # Link time at the power cap, and unpriced (beta = 0) link time.
-        self.link_tmin = np.where(self.mask, self.bits / (self.B * self.xmax), 0.0).sum(axis=2)
+        self.link_tmin = np.where(self.mask, self.bits / (self.B_link * self.xmax), 0.0).sum(axis=-1)
         x0 = np.minimum(self.xmax, priced_spectral_efficiency(self.pc * self.gamma))
         with np.errstate(divide="ignore", invalid="ignore"):
-            t0 = np.where(self.mask, self.bits / (self.B * x0), 0.0)
-        self.link_t0 = t0.sum(axis=2)
+            t0 = np.where(self.mask, self.bits / (self.B_link * x0), 0.0)
+        self.link_t0 = t0.sum(axis=-1)
         # Price above which a link runs at full power: (x_max - 1) e^x_max + 1 = (pc + beta) gamma.
         sat = priced_transmission_lhs(self.xmax) / self.gamma - self.pc
-        self.link_sat = np.max(np.where(self.mask, np.maximum(sat, 0.0), 0.0), axis=2)
+        self.link_sat = np.max(np.where(self.mask, np.maximum(sat, 0.0), 0.0), axis=-1)
         # First-round distribution from the master.
-        m = p.master
-        self.frd_mask = lay.frd_mask
-        self.frd_gamma = p.gain_frd / (p.noise_psd * p.bandwidth)
-        self.frd_xmax = np.log1p(self.frd_gamma * p.p_max[m])
-        self.frd_pc = float(p.p_circuit[m])
-        self.frd_fixed = lay.frd_fixed_bits
-        self.d_x = p.d_x
+        self.frd_mask = stack([lay.frd_mask for lay in lays])
+        self.frd_gamma = stack([q.gain_frd for q in batch]) / n0b[..., None]
+        self.frd_xmax = np.log1p(self.frd_gamma * stack([q.p_max[q.master] for q in batch])[..., None])
+        self.frd_pc = stack([q.p_circuit[q.master] for q in batch])[..., None]
+        self.frd_fixed = stack([lay.frd_fixed_bits for lay in lays])
+        self.d_x = stack([q.d_x for q in batch])[..., None]
 
     def beta_sat(self, ad: FloatArray) -> FloatArray:
         """Smallest price at which a node's busy time reaches its minimum ``T_min``.
@@ -139,14 +154,14 @@ class _Model:
     # -- transmission closed forms ----------------------------------------
     def link_x(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Spectral efficiency of every exchange link at price ``beta`` and ``dx/dbeta``."""
-        y = (self.pc + beta[:, :, None]) * self.gamma
+        y = (self.pc + beta[..., None]) * self.gamma
         x = priced_spectral_efficiency(y)
         capped = x >= self.xmax
         x = np.minimum(x, self.xmax)
         dx = np.where(capped, 0.0, self.gamma / (x * np.exp(np.minimum(x, 700.0))))
         return x, dx
 
-    def frd_x(self, phi: float) -> tuple[FloatArray, FloatArray]:
+    def frd_x(self, phi: float | FloatArray) -> tuple[FloatArray, FloatArray]:
         """FRD spectral efficiency per node at price ``phi`` and ``dx/dphi``."""
         y = (self.frd_pc + phi) * self.frd_gamma
         x = priced_spectral_efficiency(y)
@@ -182,12 +197,12 @@ class _Model:
         rho, drho = self.rho(beta)
         x, dx = self.link_x(beta)
         with np.errstate(divide="ignore", invalid="ignore"):
-            lt = np.where(self.mask, self.bits / (self.B * x), 0.0)
+            lt = np.where(self.mask, self.bits / (self.B_link * x), 0.0)
             dlt = np.where(self.mask, -lt / x * dx, 0.0)
         work = ad > 0  # no local term where a node has no rows (rho may be inf at beta = 0)
         with np.errstate(invalid="ignore"):
-            busy = np.where(work, ad * rho, 0.0) + lt.sum(axis=2)
-            dbusy = np.where(work, ad * drho, 0.0) + dlt.sum(axis=2)
+            busy = np.where(work, ad * rho, 0.0) + lt.sum(axis=-1)
+            dbusy = np.where(work, ad * drho, 0.0) + dlt.sum(axis=-1)
         return busy, dbusy, rho, x, lt
 
     def beta_roots(self, d: FloatArray, t: FloatArray, beta0: FloatArray | None) -> FloatArray:
@@ -197,8 +212,8 @@ class _Model:
         a bracket ``[lo, hi]`` is kept per entry and a step that leaves it is
         replaced by bisection (or by a unit move while one side is unknown).
         """
-        ad = self.a * d[:, None]
-        target = np.broadcast_to(t[None, :], ad.shape)
+        ad = self.a * d[..., None]
+        target = np.broadcast_to(t[..., None, :], ad.shape)
         slack = (ad <= 0.0) & (self.link_t0 <= target)
         wall = target <= (ad / self.fmax + self.link_tmin) * (1.0 + 1e-14)
         if beta0 is None:
@@ -286,9 +301,9 @@ class _Inner:
         work = ad > 0
         local = np.where(work, m.kappa * ad / np.where(work, rho, 1.0) ** 2, 0.0)
         power = np.where(m.mask, np.expm1(x) / m.gamma, 0.0)
-        link_energy = np.sum(np.where(m.mask, lt * (power + m.pc), 0.0), axis=2)
+        link_energy = np.sum(np.where(m.mask, lt * (power + m.pc), 0.0), axis=-1)
         xf, dxf = m.frd_x(phi)
-        q = np.where(m.frd_mask, ((m.frd_pc + phi) + np.expm1(xf) / m.frd_gamma) / (m.B * xf), 0.0)
+        q = np.where(m.frd_mask, ((m.frd_pc + phi) + np.expm1(xf) / m.frd_gamma) / (m.B_frd * xf), 0.0)
         bits = m.frd_bits(d)
         value = float(np.sum(q * bits) + local.sum() + link_energy.sum() + phi * t.sum())
         grad_d = m.d_x * q + np.sum(m.a * m.h(beta), axis=1)
@@ -311,9 +326,9 @@ class _Inner:
         h_dd = np.where(d <= 0, np.maximum(h_dd, np.abs(grad_d) / delta), h_dd)
         h_dt = a_rho * inv
         h_tt = -inv.sum(axis=0)
-        frd_time = np.where(m.frd_mask, bits / (m.B * xf), 0.0)
-        frd_dtime_dphi = np.where(m.frd_mask, -bits / (m.B * xf**2) * dxf, 0.0)
-        frd_dtime_dd = np.where(m.frd_mask, m.d_x / (m.B * xf), 0.0)
+        frd_time = np.where(m.frd_mask, bits / (m.B_frd * xf), 0.0)
+        frd_dtime_dphi = np.where(m.frd_mask, -bits / (m.B_frd * xf**2) * dxf, 0.0)
+        frd_dtime_dd = np.where(m.frd_mask, m.d_x / (m.B_frd * xf), 0.0)
         mu = np.zeros_like(beta)
         return _Point(d, t, beta, value, grad_d, grad_t, h_dd, h_dt, h_tt, frd_time, frd_dtime_dphi, frd_dtime_dd, mu)
 
@@ -479,12 +494,12 @@ class _Inner:
 
 
 def _min_layer_times(model: _Model, d: FloatArray) -> FloatArray:
-    """Per-layer time with every node at maximum CPU speed and power."""
-    return np.max(model.a * d[:, None] / model.fmax + model.link_tmin, axis=0)
+    """Per-layer time with every node at maximum CPU speed and power (batch axes first)."""
+    return np.max(model.a * d[..., None] / model.fmax + model.link_tmin, axis=-2)
 
 
 def _min_latency_at(model: _Model, d: FloatArray) -> float:
-    frd = np.where(model.frd_mask, model.frd_bits(d) / (model.B * model.frd_xmax), 0.0).sum()
+    frd = np.where(model.frd_mask, model.frd_bits(d) / (model.B_frd * model.frd_xmax), 0.0).sum()
     return float(frd + _min_layer_times(model, d).sum())
 
 
@@ -499,7 +514,7 @@ def minimum_latency(p: FogParams) -> tuple[float, FloatArray]:
     """
     model = _Model(p)
     K, N = p.K, p.n_layers
-    frd_rate = model.B * model.frd_xmax
+    frd_rate = model.B_frd * model.frd_xmax
     c = np.concatenate([np.where(model.frd_mask, p.d_x / frd_rate, 0.0), np.ones(N)])
     const = float(np.where(model.frd_mask, model.frd_fixed / frd_rate, 0.0).sum())
     # a_{k,n} d_k / f_k - t_n <= -S_{k,n}
@@ -534,19 +549,23 @@ def _initial_rows(p: FogParams, model: _Model) -> FloatArray:
     return p.d_y * speed / speed.sum()
 
 
-def _primal(model: _Model, d: FloatArray, t: FloatArray, phi: float, beta: FloatArray) -> dict[str, FloatArray]:
-    """Primal variables from the multipliers (the closed forms in the module docstring)."""
-    p = model.p
-    ad = model.a * d[:, None]
+def _primal(
+    model: _Model, d: FloatArray, t: FloatArray, phi: FloatArray | float, beta: FloatArray
+) -> dict[str, FloatArray]:
+    """Primal variables from the multipliers (the closed forms in the module docstring).
+
+    Works on one instance or on a batch (leading axis, ``phi`` of shape (S, 1)).
+    """
+    ad = model.a * d[..., None]
     rho, _ = model.rho(np.where(beta > 0, beta, np.inf))
     rho = np.where(beta > 0, rho, 1.0 / model.fmax)  # d_k = 0 when slack: no local work
     x, _ = model.link_x(beta)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lt = np.where(model.mask, model.bits / (model.B * x), 0.0)
+        lt = np.where(model.mask, model.bits / (model.B_link * x), 0.0)
     power = np.where(model.mask, np.expm1(x) / model.gamma, 0.0)
     t_loc = ad * rho
     xf, _ = model.frd_x(phi)
-    t_frd = np.where(model.frd_mask, model.frd_bits(d) / (model.B * xf), 0.0)
+    t_frd = np.where(model.frd_mask, model.frd_bits(d) / (model.B_frd * xf), 0.0)
     p_frd = np.where(model.frd_mask, np.expm1(xf) / model.frd_gamma, 0.0)
     return {
         "rows": d.copy(),
@@ -554,12 +573,62 @@ def _primal(model: _Model, d: FloatArray, t: FloatArray, phi: float, beta: Float
         "t_frd": t_frd,
         "p_frd": p_frd,
         "t_loc": t_loc,
-        "f_cpu": frequencies(p, d, t_loc),
-        "t_exc_above": lt[:, :, ABOVE],
-        "p_exc_above": power[:, :, ABOVE],
-        "t_exc_below": lt[:, :, BELOW],
-        "p_exc_below": power[:, :, BELOW],
+        "f_cpu": cpu_speed(ad, t_loc),
+        "t_exc_above": lt[..., ABOVE],
+        "p_exc_above": power[..., ABOVE],
+        "t_exc_below": lt[..., BELOW],
+        "p_exc_below": power[..., BELOW],
     }
+
+
+def certified_solution(
+    p: FogParams,
+    x: dict[str, FloatArray],
+    phi: float,
+    nu: float,
+    beta: FloatArray,
+    *,
+    iterations: int,
+    start: float,
+    extras: dict[str, Any],
+    fixed_rows: FloatArray | None = None,
+) -> Solution:
+    """Wrap a converged point as a :class:`Solution`, ``OPTIMAL`` only with a certificate.
+
+    The certificate is :func:`edgeopt.problems.fog_kkt.kkt_report` (primal
+    feasibility, KKT residuals and the duality gap ``E(x) - g(phi, nu, beta)``,
+    all below 1e-9 relative); with ``fixed_rows`` (the baseline and rounding
+    sub-problems) only the gap against their own dual function is computed.
+    """
+    from edgeopt.problems.fog_kkt import dual_function, kkt_report
+
+    terms = energy_terms(p, x)
+    duals = {"latency": np.array(phi), "rows": np.array(nu), "layer_time": beta}
+    solution = Solution(
+        status=Status.OPTIMAL,
+        objective=terms["total"],
+        x=x,
+        duals=duals,
+        iterations=iterations,
+        extras={"energy_terms": terms, **extras},
+    )
+    if fixed_rows is not None:
+        bound = dual_function(p, phi, nu, beta, fixed_rows=fixed_rows)
+        solution.extras["duality_gap"] = (terms["total"] - bound) / abs(terms["total"])
+        solution.extras["dual_bound"] = bound
+    else:
+        report = kkt_report(p, solution)
+        solution.extras["duality_gap"] = report.duality_gap
+        solution.extras["dual_bound"] = terms["total"] * (1.0 - report.duality_gap)
+        # Claim OPTIMAL only with a certificate: KKT residuals and duality gap below 1e-9.
+        if not report.passes(1e-9):
+            solution.status = Status.FEASIBLE
+            solution.extras["reason"] = (
+                f"converged point not certified: KKT residual {report.max_kkt_residual:.3g}, "
+                f"gap {report.duality_gap:.3g}"
+            )
+    solution.solve_time_s = time.perf_counter() - start
+    return solution
 
 
 def solve(
@@ -662,44 +731,17 @@ def solve(
     # Rows left at rounding level by the active-set steps are idle nodes' zeros.
     rows = np.where(pt.d <= 1e-12 * p.d_y, 0.0, pt.d)
     rows *= p.d_y / rows.sum()
-    x = _primal(model, rows, pt.t, phi, beta)
-    terms = energy_terms(p, x)
-    duals = {
-        "latency": np.array(phi),
-        "rows": np.array(nu),
-        "layer_time": beta,
-    }
-    from edgeopt.problems.fog_kkt import dual_function
-
-    bound = dual_function(p, phi, nu, beta, fixed_rows=None if fixed_rows is None else d)
-    gap = (terms["total"] - bound) / abs(terms["total"])
-    solution = Solution(
-        status=Status.OPTIMAL,
-        objective=terms["total"],
-        x=x,
-        duals=duals,
+    return certified_solution(
+        p,
+        _primal(model, rows, pt.t, phi, beta),
+        phi,
+        nu,
+        beta,
         iterations=iterations,
-        solve_time_s=time.perf_counter() - start,
-        extras={
-            "duality_gap": gap,
-            "dual_bound": bound,
-            "energy_terms": terms,
-            "kkt_residual": inner.optimality(pt, phi),
-            "active_nodes": int(np.count_nonzero(pt.d)),
-        },
+        start=start,
+        extras={"kkt_residual": inner.optimality(pt, phi), "active_nodes": int(np.count_nonzero(pt.d))},
+        fixed_rows=None if fixed_rows is None else d,
     )
-    # Claim OPTIMAL only with a certificate: KKT residuals and duality gap below 1e-9.
-    if fixed_rows is None:
-        from edgeopt.problems.fog_kkt import kkt_report
-
-        report = kkt_report(p, solution)
-        if not report.passes(1e-9):
-            solution.status = Status.FEASIBLE
-            solution.extras["reason"] = (
-                f"converged point not certified: KKT residual {report.max_kkt_residual:.3g}, "
-                f"gap {report.duality_gap:.3g}"
-            )
-    return solution
 
 
 def _solve_linear(M: FloatArray, rhs: FloatArray) -> FloatArray | None:

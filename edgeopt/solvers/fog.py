@@ -68,11 +68,12 @@ certifies it (KKT residuals and duality gap below 1e-9).
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,6 +93,7 @@ from edgeopt.problems.fog import (
 from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
 
 FloatArray = NDArray[np.float64]
+_T = TypeVar("_T")
 
 
 class _Model:
@@ -248,6 +250,33 @@ class _Model:
             if done.all():
                 break
         return np.where(slack, 0.0, np.where(wall, self.beta_sat(ad), np.exp(u)))
+
+
+def take_batch(obj: _T, keep: NDArray[np.bool_]) -> _T:
+    """A shallow copy of a batch object restricted to the instances where ``keep``.
+
+    Every attribute of a batch object (a batch :class:`_Model`, the batch
+    solvers' systems) that is an array with the batch axis first, a list of
+    per-instance items, a tuple of such, or a nested batch :class:`_Model` is
+    restricted; anything else is shared.
+    """
+    new = copy.copy(obj)
+    for name, value in vars(obj).items():
+        setattr(new, name, _take_value(value, keep))
+    return new
+
+
+def _take_value(value: Any, keep: NDArray[np.bool_]) -> Any:
+    size = keep.shape[0]
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == size:
+        return value[keep]
+    if isinstance(value, list) and len(value) == size:
+        return [item for item, k in zip(value, keep, strict=True) if k]
+    if isinstance(value, tuple):
+        return tuple(_take_value(item, keep) for item in value)
+    if isinstance(value, _Model):
+        return take_batch(value, keep)
+    return value
 
 
 @dataclass

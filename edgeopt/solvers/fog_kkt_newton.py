@@ -53,6 +53,7 @@ residual norm is a poor guide); it is only used from the barrier's end point.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -189,7 +190,7 @@ class _System:
             pt = self.evaluate(pt.u + step, pt.d, pt.t, pt.lphi, pt.lnu, pt.active)
         return pt
 
-    def newton_step(self, pt: _Point) -> tuple[FloatArray, ...]:
+    def newton_step(self, pt: _Point) -> tuple[NDArray[Any], ...]:
         """The reduced Newton system (module docstring), solved for the whole batch."""
         S, K, N = pt.d.shape[0], self.m.K, self.m.N
         n = K + N + 2

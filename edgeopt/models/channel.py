@@ -37,18 +37,18 @@ def dbm_per_hz_to_watt_per_hz(dbm_per_hz: ArrayLike) -> FloatArray:
     return dbm_to_watt(dbm_per_hz)
 
 
-def snr(power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float) -> FloatArray:
-    """Received SNR ``p * g / (N0 * B)``."""
-    return np.asarray(power, dtype=float) * np.asarray(gain, dtype=float) / (noise_psd * bandwidth)
+def snr(power: ArrayLike, gain: ArrayLike, bandwidth: ArrayLike, noise_psd: ArrayLike) -> FloatArray:
+    """Received SNR ``p * g / (N0 * B)`` (all arguments broadcast)."""
+    return np.asarray(power, dtype=float) * np.asarray(gain, dtype=float) / (np.multiply(noise_psd, bandwidth))
 
 
-def shannon_rate_nats(power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float) -> FloatArray:
-    """Shannon rate ``B ln(1 + p g / (N0 B))`` in nat/s.
+def shannon_rate_nats(power: ArrayLike, gain: ArrayLike, bandwidth: ArrayLike, noise_psd: ArrayLike) -> FloatArray:
+    """Shannon rate ``B ln(1 + p g / (N0 B))`` in nat/s (all arguments broadcast).
 
     Papers that print the rate with a natural logarithm and compare it with
     bit counts (e.g. Kilcioglu et al. 2021, eq. (5)) use this form.
     """
-    return bandwidth * np.log1p(snr(power, gain, bandwidth, noise_psd))
+    return np.asarray(np.multiply(bandwidth, np.log1p(snr(power, gain, bandwidth, noise_psd))))
 
 
 def shannon_rate_bits(power: ArrayLike, gain: ArrayLike, bandwidth: float, noise_psd: float) -> FloatArray:

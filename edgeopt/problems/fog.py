@@ -36,6 +36,7 @@ measuring data in nats. The objective is the total energy in joules.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
@@ -267,21 +268,92 @@ class FogLayout:
         return float(p.d_y * self.macs_per_row.sum())
 
 
+@dataclass(frozen=True)
+class FogBatch:
+    """Instances of one size stacked on a leading batch axis, for vectorised evaluation.
+
+    Scalars become arrays of shape (S,), per-node arrays (S, K) and the
+    layout's tables (S, K, N) or (S, K, N, 2). Built by :meth:`of`.
+    """
+
+    d_x: FloatArray
+    d_y: FloatArray
+    tau: FloatArray
+    bandwidth: FloatArray
+    noise_psd: FloatArray
+    kappa: FloatArray
+    f_max: FloatArray
+    p_max: FloatArray
+    p_circuit: FloatArray
+    gain_frd: FloatArray
+    p_max_master: FloatArray
+    p_circuit_master: FloatArray
+    cycles_per_row: FloatArray
+    link_mask: NDArray[np.bool_]
+    link_bits: FloatArray
+    link_gain: FloatArray
+    frd_mask: NDArray[np.bool_]
+    frd_fixed_bits: FloatArray
+
+    @classmethod
+    def of(cls, params: Sequence[FogParams]) -> FogBatch:
+        """Stack instances that share ``K`` and ``n_layers``."""
+        layouts = [p.layout for p in params]
+
+        def stack(values: Sequence[Any]) -> Any:
+            return np.stack([np.asarray(v) for v in values])
+
+        return cls(
+            d_x=stack([p.d_x for p in params]),
+            d_y=stack([p.d_y for p in params]),
+            tau=stack([p.tau for p in params]),
+            bandwidth=stack([p.bandwidth for p in params]),
+            noise_psd=stack([p.noise_psd for p in params]),
+            kappa=stack([p.kappa for p in params]),
+            f_max=stack([p.f_max for p in params]),
+            p_max=stack([p.p_max for p in params]),
+            p_circuit=stack([p.p_circuit for p in params]),
+            gain_frd=stack([p.gain_frd for p in params]),
+            p_max_master=stack([p.p_max[p.master] for p in params]),
+            p_circuit_master=stack([p.p_circuit[p.master] for p in params]),
+            cycles_per_row=stack([lay.cycles_per_row for lay in layouts]),
+            link_mask=stack([lay.link_mask for lay in layouts]),
+            link_bits=stack([lay.link_bits for lay in layouts]),
+            link_gain=stack([lay.link_gain for lay in layouts]),
+            frd_mask=stack([lay.frd_mask for lay in layouts]),
+            frd_fixed_bits=stack([lay.frd_fixed_bits for lay in layouts]),
+        )
+
+    def frd_bits(self, rows: FloatArray) -> FloatArray:
+        """Bits the master sends each node in the FRD (0 for itself), eq. (9); rows (S, K)."""
+        return np.where(self.frd_mask, self.d_x[:, None] * rows + self.frd_fixed_bits, 0.0)
+
+
+def _one(p: FogParams, x: dict[str, FloatArray]) -> tuple[FogBatch, dict[str, FloatArray]]:
+    """One instance and its point as a batch of one."""
+    return FogBatch.of([p]), {name: np.asarray(value)[None] for name, value in x.items()}
+
+
 def energy_terms(p: FogParams, x: dict[str, FloatArray]) -> dict[str, float]:
     """Energy of a point by part, in joules: ``frd``, ``local``, ``exchange``, ``total``.
 
     This is the objective of (24) evaluated exactly from the primal variables,
-    the single place every method's objective is computed.
+    the single place every method's objective is computed
+    (:func:`energy_terms_batch` on a batch of one).
     """
-    lay = p.layout
-    frd = float(np.sum(np.where(lay.frd_mask, x["t_frd"] * (x["p_frd"] + p.p_circuit[p.master]), 0.0)))
-    cycles = lay.cycles_per_row * x["rows"][:, None]
-    local = float(np.sum(cmos_energy(p.kappa[:, None], cycles, x["t_loc"])))
-    exc = 0.0
+    return {name: float(value[0]) for name, value in energy_terms_batch(*_one(p, x)).items()}
+
+
+def energy_terms_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """:func:`energy_terms` for a batch: every entry of ``x`` has the batch axis first."""
+    frd = np.sum(np.where(b.frd_mask, x["t_frd"] * (x["p_frd"] + b.p_circuit_master[:, None]), 0.0), axis=1)
+    cycles = b.cycles_per_row * x["rows"][:, :, None]
+    local = np.sum(cmos_energy(b.kappa[:, :, None], cycles, x["t_loc"]), axis=(1, 2))
+    exc = np.zeros_like(frd)
     for direction, name in ((ABOVE, "above"), (BELOW, "below")):
-        mask = lay.link_mask[:, :, direction]
+        mask = b.link_mask[..., direction]
         t, pw = x[f"t_exc_{name}"], x[f"p_exc_{name}"]
-        exc += float(np.sum(np.where(mask, t * (pw + p.p_circuit[:, None]), 0.0)))
+        exc = exc + np.sum(np.where(mask, t * (pw + b.p_circuit[:, :, None]), 0.0), axis=(1, 2))
     return {"frd": frd, "local": local, "exchange": exc, "total": frd + local + exc}
 
 
@@ -291,49 +363,59 @@ def constraint_violations(p: FogParams, x: dict[str, FloatArray]) -> dict[str, f
     Each violation is divided by the natural scale of its constraint (bits for
     a rate constraint, the layer time for a timing constraint, ``tau`` for the
     latency, ``d_y`` for the rows, the power cap for a power constraint).
+    :func:`constraint_violations_batch` on a batch of one.
     """
-    lay = p.layout
+    return {name: float(value[0]) for name, value in constraint_violations_batch(*_one(p, x)).items()}
+
+
+def constraint_violations_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """:func:`constraint_violations` for a batch: every entry of ``x`` has the batch axis first."""
     rows = x["rows"]
     t_layer = x["t_layer"]
-    out: dict[str, float] = {}
-    out["rows_sum"] = abs(float(rows.sum()) - p.d_y) / p.d_y
-    out["rows_nonneg"] = max(0.0, float(-rows.min())) / p.d_y
+    S = rows.shape[0]
+    out: dict[str, FloatArray] = {}
+    out["rows_sum"] = np.abs(rows.sum(axis=1) - b.d_y) / b.d_y
+    out["rows_nonneg"] = np.maximum(0.0, -rows.min(axis=1)) / b.d_y
     # First-round distribution, eqs. (10), (8).
-    bits = lay.frd_bits(p, np.maximum(rows, 0.0))
-    sent = x["t_frd"] * shannon_rate_nats(x["p_frd"], p.gain_frd, p.bandwidth, p.noise_psd)
-    fm = lay.frd_mask
-    out["frd_rate"] = float(np.max(np.where(fm, (bits - sent) / np.where(fm, bits, 1.0), 0.0), initial=0.0))
-    out["frd_power"] = float(np.max(np.where(fm, x["p_frd"] / p.p_max[p.master] - 1.0, 0.0), initial=0.0))
+    bits = b.frd_bits(np.maximum(rows, 0.0))
+    sent = x["t_frd"] * shannon_rate_nats(x["p_frd"], b.gain_frd, b.bandwidth[:, None], b.noise_psd[:, None])
+    fm = b.frd_mask
+    out["frd_rate"] = np.max(np.where(fm, (bits - sent) / np.where(fm, bits, 1.0), 0.0), axis=1, initial=0.0)
+    out["frd_power"] = np.max(np.where(fm, x["p_frd"] / b.p_max_master[:, None] - 1.0, 0.0), axis=1, initial=0.0)
     # Local computation, eq. (16).
-    cycles = lay.cycles_per_row * rows[:, None]
-    floor_time = cycles / p.f_max[:, None]
-    out["cpu_speed"] = float(np.max((floor_time - x["t_loc"]) / t_layer[None, :], initial=0.0))
+    cycles = b.cycles_per_row * rows[:, :, None]
+    floor_time = cycles / b.f_max[:, :, None]
+    out["cpu_speed"] = np.max((floor_time - x["t_loc"]) / t_layer[:, None, :], axis=(1, 2), initial=0.0)
     # Exchange, eqs. (19), (20).
-    rate_viol, power_viol = 0.0, 0.0
-    busy = x["t_loc"].copy()
+    rate_viol, power_viol = np.zeros(S), np.zeros(S)
+    busy = np.array(x["t_loc"], dtype=float)
+    bw, n0 = b.bandwidth[:, None, None], b.noise_psd[:, None, None]
     for direction, name in ((ABOVE, "above"), (BELOW, "below")):
-        mask = lay.link_mask[:, :, direction]
+        mask = b.link_mask[..., direction]
         t, pw = x[f"t_exc_{name}"], x[f"p_exc_{name}"]
-        sent = t * shannon_rate_nats(pw, lay.link_gain[:, :, direction], p.bandwidth, p.noise_psd)
-        d = lay.link_bits[:, :, direction]
-        rate_viol = max(rate_viol, float(np.max(np.where(mask, (d - sent) / np.where(mask, d, 1.0), 0.0))))
-        power_viol = max(power_viol, float(np.max(np.where(mask, pw / p.p_max[:, None] - 1.0, 0.0))))
+        sent = t * shannon_rate_nats(pw, b.link_gain[..., direction], bw, n0)
+        d = b.link_bits[..., direction]
+        rate = np.where(mask, (d - sent) / np.where(mask, d, 1.0), 0.0)
+        power = np.where(mask, pw / b.p_max[:, :, None] - 1.0, 0.0)
+        rate_viol = np.maximum(rate_viol, np.max(rate, axis=(1, 2)))
+        power_viol = np.maximum(power_viol, np.max(power, axis=(1, 2)))
         busy = busy + np.where(mask, t, 0.0)
     out["exchange_rate"] = rate_viol
     out["exchange_power"] = power_viol
     # Timing, eqs. (22), (23).
-    out["layer_time"] = float(np.max((busy - t_layer[None, :]) / t_layer[None, :]))
-    latency = float(np.sum(np.where(fm, x["t_frd"], 0.0)) + t_layer.sum())
-    out["latency"] = max(0.0, latency / p.tau - 1.0)
-    nonneg = min(
-        float(np.min(x[name])) / (p.tau if name.startswith("t_") else 1.0)
-        for name in VARIABLES
-        if name.startswith(("t_", "p_"))
+    out["layer_time"] = np.max((busy - t_layer[:, None, :]) / t_layer[:, None, :], axis=(1, 2))
+    latency = np.sum(np.where(fm, x["t_frd"], 0.0), axis=1) + t_layer.sum(axis=1)
+    out["latency"] = np.maximum(0.0, latency / b.tau - 1.0)
+    nonneg = np.min(
+        [
+            np.min(x[name].reshape(S, -1), axis=1) / (b.tau if name.startswith("t_") else 1.0)
+            for name in VARIABLES
+            if name.startswith(("t_", "p_"))
+        ],
+        axis=0,
     )
-    out["nonnegativity"] = max(0.0, -nonneg)
-    for key, value in out.items():
-        out[key] = max(0.0, value)
-    return out
+    out["nonnegativity"] = np.maximum(0.0, -nonneg)
+    return {key: np.maximum(0.0, value) for key, value in out.items()}
 
 
 def repair_point(p: FogParams, x: dict[str, FloatArray]) -> dict[str, FloatArray] | None:
@@ -519,8 +601,11 @@ __all__ = [
     "FogLayout",
     "FogParams",
     "FogPartitioning",
+    "FogBatch",
     "constraint_violations",
+    "constraint_violations_batch",
     "cpu_speed",
     "energy_terms",
+    "energy_terms_batch",
     "frequencies",
 ]

@@ -38,14 +38,14 @@ from numpy.typing import NDArray
 
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
-from edgeopt.problems.fog import ABOVE, BELOW, FogParams, constraint_violations, energy_terms
+from edgeopt.problems.fog import ABOVE, BELOW, FogBatch, FogParams, constraint_violations, energy_terms
 from edgeopt.solvers.lambert import priced_spectral_efficiency
 
 FloatArray = NDArray[np.float64]
 
 
 def _priced_transmission_cost_per_bit(
-    w: FloatArray, gamma: FloatArray, xmax: FloatArray, bandwidth: float
+    w: FloatArray, gamma: FloatArray, xmax: FloatArray, bandwidth: float | FloatArray
 ) -> FloatArray:
     """``min_t [t w + t (e^{D/(Bt)} - 1)/gamma] / D`` under the power cap ``x <= xmax``."""
     x = np.minimum(priced_spectral_efficiency(w * gamma), xmax)
@@ -71,31 +71,51 @@ def dual_function(
     """The Lagrange dual function ``g(phi, nu, beta)`` (a lower bound on the optimum).
 
     With ``fixed_rows`` the rows are constants (the NoOptDist and rounding
-    sub-problems) and ``nu`` is unused.
+    sub-problems) and ``nu`` is unused. :func:`dual_function_batch` on a batch of one.
     """
-    lay = p.layout
+    return float(
+        dual_function_batch(
+            FogBatch.of([p]),
+            np.array([float(phi)]),
+            np.array([float(nu)]),
+            np.asarray(beta, dtype=float)[None],
+            fixed_rows=None if fixed_rows is None else np.asarray(fixed_rows, dtype=float)[None],
+        )[0]
+    )
+
+
+def dual_function_batch(
+    b: FogBatch,
+    phi: FloatArray,
+    nu: FloatArray,
+    beta: FloatArray,
+    *,
+    fixed_rows: FloatArray | None = None,
+) -> FloatArray:
+    """:func:`dual_function` for a batch: ``phi``, ``nu`` (S,), ``beta`` (S, K, N)."""
     beta = np.maximum(np.asarray(beta, dtype=float), 0.0)
-    phi = max(float(phi), 0.0)
-    n0b = p.noise_psd * p.bandwidth
-    value = -phi * p.tau + p.tau * float(np.minimum(0.0, phi - beta.sum(axis=0)).sum())
+    phi = np.maximum(np.asarray(phi, dtype=float), 0.0)
+    n0b = b.noise_psd * b.bandwidth
+    value = -phi * b.tau + b.tau * np.sum(np.minimum(0.0, phi[:, None] - beta.sum(axis=1)), axis=1)
     # Exchange links.
-    gamma = lay.link_gain / n0b
-    xmax = np.log1p(gamma * p.p_max[:, None, None])
-    w = p.p_circuit[:, None, None] + beta[:, :, None]
-    per_bit = _priced_transmission_cost_per_bit(w, gamma, xmax, p.bandwidth)
-    value += float(np.sum(np.where(lay.link_mask, lay.link_bits * per_bit, 0.0)))
+    gamma = b.link_gain / n0b[:, None, None, None]
+    xmax = np.log1p(gamma * b.p_max[:, :, None, None])
+    w = b.p_circuit[:, :, None, None] + beta[..., None]
+    per_bit = _priced_transmission_cost_per_bit(w, gamma, xmax, b.bandwidth[:, None, None, None])
+    value = value + np.sum(np.where(b.link_mask, b.link_bits * per_bit, 0.0), axis=(1, 2, 3))
     # First-round distribution.
-    fgamma = p.gain_frd / n0b
-    fxmax = np.log1p(fgamma * p.p_max[p.master])
-    q = _priced_transmission_cost_per_bit(np.full(p.K, p.p_circuit[p.master] + phi), fgamma, fxmax, p.bandwidth)
-    q = np.where(lay.frd_mask, q, 0.0)
-    value += float(np.sum(q * lay.frd_fixed_bits))
+    fgamma = b.gain_frd / n0b[:, None]
+    fxmax = np.log1p(fgamma * b.p_max_master[:, None])
+    w_frd = np.broadcast_to((b.p_circuit_master + phi)[:, None], fgamma.shape)
+    q = _priced_transmission_cost_per_bit(w_frd, fgamma, fxmax, b.bandwidth[:, None])
+    q = np.where(b.frd_mask, q, 0.0)
+    value = value + np.sum(q * b.frd_fixed_bits, axis=1)
     # Rows: the per-node Lagrangian is linear in d_k.
-    hcost = _local_cost_per_cycle(beta, p.kappa[:, None], p.f_max[:, None])
-    c = p.d_x * q + np.sum(lay.cycles_per_row * hcost, axis=1)
+    hcost = _local_cost_per_cycle(beta, b.kappa[:, :, None], b.f_max[:, :, None])
+    c = b.d_x[:, None] * q + np.sum(b.cycles_per_row * hcost, axis=2)
     if fixed_rows is not None:
-        return value + float(np.dot(c, fixed_rows))
-    return value + float(nu) * p.d_y + p.d_y * float(np.minimum(0.0, c - nu).sum())
+        return np.asarray(value + np.sum(c * fixed_rows, axis=1))
+    return np.asarray(value + nu * b.d_y + b.d_y * np.sum(np.minimum(0.0, c - nu[:, None]), axis=1))
 
 
 def _transmission_residuals(

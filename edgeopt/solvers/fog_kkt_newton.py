@@ -29,9 +29,9 @@ dimensionless:
   active; ``phi > 0``).
 
 **Complementarity** is handled by two active sets re-chosen at every
-iteration, the primal-dual active-set rule (a semismooth Newton step on
-``min(d_k / d_y, g_k / nu - 1) = 0``): node ``k`` computes iff
-``d_k / d_y > g_k / nu - 1``. An idle node's entry ``(k, n)`` is *slack*
+iteration: node ``k`` computes while ``d_k > 0`` (a step that would make its
+rows negative stops them at 0 and the node leaves), and an idle node joins
+when its marginal energy ``g_k`` falls below ``nu``. An idle node's entry ``(k, n)`` is *slack*
 (``beta_{k,n} = 0``, no equation ``r1``) when its unpriced exchange time
 already fits: ``T_{k,n}(0) <= t_n``.
 
@@ -67,6 +67,7 @@ CONVERGED = 1e-12  # largest scaled residual at which the iteration stops
 STALLED = 1e-10  # a point where no step helps any more counts as converged below this
 WALL_SLOPE = 1e-9  # |dr1/dlog beta| is at least this (see _System.evaluate)
 START_SWEEPS = 3  # price re-fits of the start point (see _System.refit)
+REFIT_BELOW = 1e-6  # no re-fit once every busy time is this close to its layer time
 
 
 @dataclass
@@ -185,6 +186,8 @@ class _System:
         (slope at :data:`WALL_SLOPE`) are left to the joint step.
         """
         for _ in range(sweeps):
+            if np.max(np.abs(pt.r1), initial=0.0) <= REFIT_BELOW:
+                break
             movable = ~pt.slack & (pt.D < -10.0 * WALL_SLOPE)
             step = np.where(movable, np.clip(-pt.r1 / pt.D, -3.0, 3.0), 0.0)
             pt = self.evaluate(pt.u + step, pt.d, pt.t, pt.lphi, pt.lnu, pt.active)
@@ -283,7 +286,8 @@ def polish(
     iterations = np.zeros(S)
     idx = np.arange(S)
     for _ in range(max_iter):
-        # Primal-dual active set: a node computes iff d_k / d_y > g_k / nu - 1.
+        # Active set: a node computes while it has rows, and an idle node joins when
+        # its marginal energy falls below nu; a node leaves when a step empties it.
         new_active = pt.d / system.d_y[:, None] > pt.g / np.exp(pt.lnu)[:, None] - 1.0
         if np.any(new_active != pt.active):
             pt = system.evaluate(pt.u, pt.d, pt.t, pt.lphi, pt.lnu, new_active)
@@ -303,7 +307,7 @@ def polish(
         new = pt
         for _ls in range(20):
             a = alpha[:, None]
-            d_new = np.maximum(pt.d + a * system.d_y[:, None] * de, 0.0)
+            d_new = np.where(pt.active, np.maximum(pt.d + a * system.d_y[:, None] * de, 0.0), 0.0)
             t_new = np.maximum(pt.t + a * system.tau[:, None] * ds, 0.5 * pt.t)
             u_new = pt.u + a[:, :, None] * du
             trial = system.evaluate(u_new, d_new, t_new, pt.lphi + alpha * dlphi, pt.lnu + alpha * dlnu, pt.active)

@@ -368,6 +368,13 @@ def constraint_violations(p: FogParams, x: dict[str, FloatArray]) -> dict[str, f
     return {name: float(value[0]) for name, value in constraint_violations_batch(*_one(p, x)).items()}
 
 
+def _relative(excess: FloatArray, scale: FloatArray) -> FloatArray:
+    """``excess / scale``, with a zero scale (a layer given no time) giving inf for any excess and 0 otherwise."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = excess / scale
+    return np.where(scale > 0, ratio, np.where(excess > 0, np.inf, 0.0))
+
+
 def constraint_violations_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[str, FloatArray]:
     """:func:`constraint_violations` for a batch: every entry of ``x`` has the batch axis first."""
     rows = x["rows"]
@@ -385,7 +392,7 @@ def constraint_violations_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[s
     # Local computation, eq. (16).
     cycles = b.cycles_per_row * rows[:, :, None]
     floor_time = cycles / b.f_max[:, :, None]
-    out["cpu_speed"] = np.max((floor_time - x["t_loc"]) / t_layer[:, None, :], axis=(1, 2), initial=0.0)
+    out["cpu_speed"] = np.max(_relative(floor_time - x["t_loc"], t_layer[:, None, :]), axis=(1, 2), initial=0.0)
     # Exchange, eqs. (19), (20).
     rate_viol, power_viol = np.zeros(S), np.zeros(S)
     busy = np.array(x["t_loc"], dtype=float)
@@ -403,7 +410,7 @@ def constraint_violations_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[s
     out["exchange_rate"] = rate_viol
     out["exchange_power"] = power_viol
     # Timing, eqs. (22), (23).
-    out["layer_time"] = np.max((busy - t_layer[:, None, :]) / t_layer[:, None, :], axis=(1, 2))
+    out["layer_time"] = np.max(_relative(busy - t_layer[:, None, :], t_layer[:, None, :]), axis=(1, 2))
     latency = np.sum(np.where(fm, x["t_frd"], 0.0), axis=1) + t_layer.sum(axis=1)
     out["latency"] = np.maximum(0.0, latency / b.tau - 1.0)
     nonneg = np.min(
@@ -561,6 +568,34 @@ class FogPartitioning(Problem):
 
         return round_rows(self, solution)
 
+    @staticmethod
+    def solve_batch(problems: Sequence[FogPartitioning | FogParams]) -> list[Solution]:
+        """Solve independent instances together with the default analytic method.
+
+        Instances of equal size ``(K, n_layers)`` are stacked and solved as one
+        vectorised batch (:func:`edgeopt.solvers.fog_barrier.solve_batch`);
+        mixed sizes are grouped. Each solution is certified exactly as by
+        ``solve()``; its ``solve_time_s`` is its share of its group's time.
+
+        Examples
+        --------
+        >>> import edgeopt as eo
+        >>> base = eo.FogPartitioning.from_scenario("kilcioglu2021-fig6").params
+        >>> sols = eo.FogPartitioning.solve_batch([base.replace(tau=t) for t in (0.2, 0.3)])
+        >>> [s.status.value for s in sols]
+        ['optimal', 'optimal']
+
+        """
+        from edgeopt.solvers.fog_barrier import solve_batch
+
+        params = [q.params if isinstance(q, FogPartitioning) else q for q in problems]
+        out: list[Solution | None] = [None] * len(params)
+        for size in dict.fromkeys((p.K, p.n_layers) for p in params):
+            members = [i for i, p in enumerate(params) if (p.K, p.n_layers) == size]
+            for i, sol in zip(members, solve_batch([params[i] for i in members]), strict=True):
+                out[i] = sol
+        return [sol for sol in out if sol is not None]
+
     def to_cvxpy(self) -> tuple[Any, dict[str, Any]]:
         """The reference model (31) in CVXPY; see :mod:`edgeopt.problems.fog_cvxpy`."""
         from edgeopt.problems.fog_cvxpy import build
@@ -570,7 +605,13 @@ class FogPartitioning(Problem):
         return model.problem, model.variables
 
 
-def _analytic(problem: FogPartitioning, *, tol: float = 1e-13, max_iter: int = 200) -> Solution:
+def _analytic(problem: FogPartitioning, *, max_iter: int = 120) -> Solution:
+    from edgeopt.solvers.fog_barrier import solve
+
+    return solve(problem.params, max_iter=max_iter)
+
+
+def _decomposition(problem: FogPartitioning, *, tol: float = 1e-13, max_iter: int = 200) -> Solution:
     from edgeopt.solvers.fog import solve
 
     return solve(problem.params, tol=tol, max_iter=max_iter)
@@ -591,6 +632,7 @@ def _no_opt_dist(problem: FogPartitioning, *, tol: float = 1e-13, max_iter: int 
 FogPartitioning.METHODS.update(
     {
         "analytic": _analytic,
+        "decomposition": _decomposition,
         "cvxpy": _cvxpy,
         "NoOptDist": _no_opt_dist,
     }

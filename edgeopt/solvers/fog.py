@@ -1,4 +1,10 @@
-"""Analytic primal-dual solver for the fog partitioning problem (paper 004).
+"""Primal-dual decomposition solver for the fog partitioning problem (paper 004).
+
+Registered as ``method="decomposition"``: the paper's decomposition (32)-(33)
+solved exactly. The default ``"analytic"`` method is
+:mod:`edgeopt.solvers.fog_barrier` (batched interior point and KKT Newton),
+which hands the instances it cannot certify to :func:`solve` here; the
+closed forms of :class:`_Model` below serve both.
 
 Derivations (the extracted text of eqs. (34)-(45) is garbled; these are
 re-derived from the KKT conditions of the convex problem (31)).

@@ -272,8 +272,9 @@ class FogLayout:
 class FogBatch:
     """Instances of one size stacked on a leading batch axis, for vectorised evaluation.
 
-    Scalars become arrays of shape (S,), per-node arrays (S, K) and the
-    layout's tables (S, K, N) or (S, K, N, 2). Built by :meth:`of`.
+    Scalars become arrays of shape (S,), per-node arrays (S, K), and
+    ``layout`` is a :class:`FogLayout` whose tables have the batch axis first.
+    Built by :meth:`of`.
     """
 
     d_x: FloatArray
@@ -288,12 +289,7 @@ class FogBatch:
     gain_frd: FloatArray
     p_max_master: FloatArray
     p_circuit_master: FloatArray
-    cycles_per_row: FloatArray
-    link_mask: NDArray[np.bool_]
-    link_bits: FloatArray
-    link_gain: FloatArray
-    frd_mask: NDArray[np.bool_]
-    frd_fixed_bits: FloatArray
+    layout: FogLayout  # every table with the batch axis first
 
     @classmethod
     def of(cls, params: Sequence[FogParams]) -> FogBatch:
@@ -316,17 +312,14 @@ class FogBatch:
             gain_frd=stack([p.gain_frd for p in params]),
             p_max_master=stack([p.p_max[p.master] for p in params]),
             p_circuit_master=stack([p.p_circuit[p.master] for p in params]),
-            cycles_per_row=stack([lay.cycles_per_row for lay in layouts]),
-            link_mask=stack([lay.link_mask for lay in layouts]),
-            link_bits=stack([lay.link_bits for lay in layouts]),
-            link_gain=stack([lay.link_gain for lay in layouts]),
-            frd_mask=stack([lay.frd_mask for lay in layouts]),
-            frd_fixed_bits=stack([lay.frd_fixed_bits for lay in layouts]),
+            layout=FogLayout(
+                **{f.name: stack([getattr(lay, f.name) for lay in layouts]) for f in dataclasses.fields(FogLayout)}
+            ),
         )
 
     def frd_bits(self, rows: FloatArray) -> FloatArray:
         """Bits the master sends each node in the FRD (0 for itself), eq. (9); rows (S, K)."""
-        return np.where(self.frd_mask, self.d_x[:, None] * rows + self.frd_fixed_bits, 0.0)
+        return np.where(self.layout.frd_mask, self.d_x[:, None] * rows + self.layout.frd_fixed_bits, 0.0)
 
 
 def _one(p: FogParams, x: dict[str, FloatArray]) -> tuple[FogBatch, dict[str, FloatArray]]:
@@ -346,12 +339,12 @@ def energy_terms(p: FogParams, x: dict[str, FloatArray]) -> dict[str, float]:
 
 def energy_terms_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[str, FloatArray]:
     """:func:`energy_terms` for a batch: every entry of ``x`` has the batch axis first."""
-    frd = np.sum(np.where(b.frd_mask, x["t_frd"] * (x["p_frd"] + b.p_circuit_master[:, None]), 0.0), axis=1)
-    cycles = b.cycles_per_row * x["rows"][:, :, None]
+    frd = np.sum(np.where(b.layout.frd_mask, x["t_frd"] * (x["p_frd"] + b.p_circuit_master[:, None]), 0.0), axis=1)
+    cycles = b.layout.cycles_per_row * x["rows"][:, :, None]
     local = np.sum(cmos_energy(b.kappa[:, :, None], cycles, x["t_loc"]), axis=(1, 2))
     exc = np.zeros_like(frd)
     for direction, name in ((ABOVE, "above"), (BELOW, "below")):
-        mask = b.link_mask[..., direction]
+        mask = b.layout.link_mask[..., direction]
         t, pw = x[f"t_exc_{name}"], x[f"p_exc_{name}"]
         exc = exc + np.sum(np.where(mask, t * (pw + b.p_circuit[:, :, None]), 0.0), axis=(1, 2))
     return {"frd": frd, "local": local, "exchange": exc, "total": frd + local + exc}
@@ -386,11 +379,11 @@ def constraint_violations_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[s
     # First-round distribution, eqs. (10), (8).
     bits = b.frd_bits(np.maximum(rows, 0.0))
     sent = x["t_frd"] * shannon_rate_nats(x["p_frd"], b.gain_frd, b.bandwidth[:, None], b.noise_psd[:, None])
-    fm = b.frd_mask
+    fm = b.layout.frd_mask
     out["frd_rate"] = np.max(np.where(fm, (bits - sent) / np.where(fm, bits, 1.0), 0.0), axis=1, initial=0.0)
     out["frd_power"] = np.max(np.where(fm, x["p_frd"] / b.p_max_master[:, None] - 1.0, 0.0), axis=1, initial=0.0)
     # Local computation, eq. (16).
-    cycles = b.cycles_per_row * rows[:, :, None]
+    cycles = b.layout.cycles_per_row * rows[:, :, None]
     floor_time = cycles / b.f_max[:, :, None]
     out["cpu_speed"] = np.max(_relative(floor_time - x["t_loc"], t_layer[:, None, :]), axis=(1, 2), initial=0.0)
     # Exchange, eqs. (19), (20).
@@ -398,10 +391,10 @@ def constraint_violations_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[s
     busy = np.array(x["t_loc"], dtype=float)
     bw, n0 = b.bandwidth[:, None, None], b.noise_psd[:, None, None]
     for direction, name in ((ABOVE, "above"), (BELOW, "below")):
-        mask = b.link_mask[..., direction]
+        mask = b.layout.link_mask[..., direction]
         t, pw = x[f"t_exc_{name}"], x[f"p_exc_{name}"]
-        sent = t * shannon_rate_nats(pw, b.link_gain[..., direction], bw, n0)
-        d = b.link_bits[..., direction]
+        sent = t * shannon_rate_nats(pw, b.layout.link_gain[..., direction], bw, n0)
+        d = b.layout.link_bits[..., direction]
         rate = np.where(mask, (d - sent) / np.where(mask, d, 1.0), 0.0)
         power = np.where(mask, pw / b.p_max[:, :, None] - 1.0, 0.0)
         rate_viol = np.maximum(rate_viol, np.max(rate, axis=(1, 2)))

@@ -98,21 +98,21 @@ def dual_function_batch(
     n0b = b.noise_psd * b.bandwidth
     value = -phi * b.tau + b.tau * np.sum(np.minimum(0.0, phi[:, None] - beta.sum(axis=1)), axis=1)
     # Exchange links.
-    gamma = b.link_gain / n0b[:, None, None, None]
+    gamma = b.layout.link_gain / n0b[:, None, None, None]
     xmax = np.log1p(gamma * b.p_max[:, :, None, None])
     w = b.p_circuit[:, :, None, None] + beta[..., None]
     per_bit = _priced_transmission_cost_per_bit(w, gamma, xmax, b.bandwidth[:, None, None, None])
-    value = value + np.sum(np.where(b.link_mask, b.link_bits * per_bit, 0.0), axis=(1, 2, 3))
+    value = value + np.sum(np.where(b.layout.link_mask, b.layout.link_bits * per_bit, 0.0), axis=(1, 2, 3))
     # First-round distribution.
     fgamma = b.gain_frd / n0b[:, None]
     fxmax = np.log1p(fgamma * b.p_max_master[:, None])
     w_frd = np.broadcast_to((b.p_circuit_master + phi)[:, None], fgamma.shape)
     q = _priced_transmission_cost_per_bit(w_frd, fgamma, fxmax, b.bandwidth[:, None])
-    q = np.where(b.frd_mask, q, 0.0)
-    value = value + np.sum(q * b.frd_fixed_bits, axis=1)
+    q = np.where(b.layout.frd_mask, q, 0.0)
+    value = value + np.sum(q * b.layout.frd_fixed_bits, axis=1)
     # Rows: the per-node Lagrangian is linear in d_k.
     hcost = _local_cost_per_cycle(beta, b.kappa[:, :, None], b.f_max[:, :, None])
-    c = b.d_x[:, None] * q + np.sum(b.cycles_per_row * hcost, axis=2)
+    c = b.d_x[:, None] * q + np.sum(b.layout.cycles_per_row * hcost, axis=2)
     if fixed_rows is not None:
         return np.asarray(value + np.sum(c * fixed_rows, axis=1))
     return np.asarray(value + nu * b.d_y + b.d_y * np.sum(np.minimum(0.0, c - nu[:, None]), axis=1))

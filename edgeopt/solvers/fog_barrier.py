@@ -543,7 +543,10 @@ def solve_batch(params: Sequence[FogParams], *, max_iter: int = MAX_ITER) -> lis
         raise ValueError(f"solve_batch needs instances of one size (K, n_layers), got {sorted(shapes)}")
     start = time.perf_counter()
     bar = _Barrier(params)
-    v, z, nu_scaled, converged, iterations = _path(bar, max_iter)
+    # Trial points outside the domain give inf or NaN, which the steps' finiteness
+    # tests reject; they are expected, so numpy is told not to warn about them.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v, z, nu_scaled, converged, iterations = _path(bar, max_iter)
     # Local phase: Newton on the KKT conditions from the end of the path.
     unit = bar.E0 / bar.tau  # W per unit of the scaled multipliers
     rows0 = np.where(v.e <= 1e-9, 0.0, v.e) * bar.d_y[:, None]
@@ -552,24 +555,28 @@ def solve_batch(params: Sequence[FogParams], *, max_iter: int = MAX_ITER) -> lis
     # energy; a node with little work can end far from busy all layer long. Its
     # price is re-fitted so that its busy time is exactly t_n (eq. (22) active).
     beta0 = z.t * unit[:, None, None]
-    pt, polished, polish_iterations = polish(
-        bar.model, bar.d_y, bar.tau, rows0, t0, beta0, z.lat * unit, nu_scaled * bar.E0 / bar.d_y
-    )
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pt, polished, polish_iterations = polish(
+            bar.model, bar.d_y, bar.tau, rows0, t0, beta0, z.lat * unit, nu_scaled * bar.E0 / bar.d_y
+        )
     path_converged = converged.copy()
     converged &= polished
     iterations += polish_iterations
-    phi, nu = np.exp(pt.lphi), np.exp(pt.lnu)
-    rows = np.where(pt.active, pt.d, 0.0)
-    rows *= bar.d_y[:, None] / rows.sum(axis=1, keepdims=True)
-    beta = pt.beta
-    x = _primal(bar.model, rows, pt.t, phi[:, None], beta)
-    # Certificate, for the whole batch: the point is feasible and the dual function
-    # at (phi, nu, beta) is within CERTIFIED of its energy (weak duality).
-    batch = FogBatch.of(params)
-    energy = energy_terms_batch(batch, x)
-    violation = np.max(np.stack(list(constraint_violations_batch(batch, x).values())), axis=0)
-    bound = dual_function_batch(batch, phi, nu, beta)
-    gap = (energy["total"] - bound) / np.abs(energy["total"])
+    # Instances that did not converge carry whatever the iteration left (possibly no
+    # rows at all); their numbers are never used, and NaN fails every check below.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        phi, nu = np.exp(pt.lphi), np.exp(pt.lnu)
+        rows = np.where(pt.active, pt.d, 0.0)
+        rows *= bar.d_y[:, None] / rows.sum(axis=1, keepdims=True)
+        beta = pt.beta
+        x = _primal(bar.model, rows, pt.t, phi[:, None], beta)
+        # Certificate, for the whole batch: the point is feasible and the dual function
+        # at (phi, nu, beta) is within CERTIFIED of its energy (weak duality).
+        batch = FogBatch.of(params)
+        energy = energy_terms_batch(batch, x)
+        violation = np.max(np.stack(list(constraint_violations_batch(batch, x).values())), axis=0)
+        bound = dual_function_batch(batch, phi, nu, beta)
+        gap = (energy["total"] - bound) / np.abs(energy["total"])
     certified = converged & (np.abs(gap) <= CERTIFIED) & (violation <= CERTIFIED)
     shared = (time.perf_counter() - start) / len(params)
     out: list[Solution] = []

@@ -200,8 +200,9 @@ class _System:
         priced = ~pt.slack
         nu = np.exp(pt.lnu)[:, None, None]
         phi = np.exp(pt.lphi)[:, None, None]
-        W = np.where(priced, pt.beta / phi / pt.D, 0.0)  # d r2_n / d u_{k,n}, divided by D
-        V = np.where(priced, self.m.a * self.m.rho(np.where(priced, pt.beta, 1.0))[0] * pt.beta / nu / pt.D, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            W = np.where(priced, pt.beta / phi / pt.D, 0.0)  # d r2_n / d u_{k,n}, divided by D
+            V = np.where(priced, self.m.a * self.m.rho(np.where(priced, pt.beta, 1.0))[0] * pt.beta / nu / pt.D, 0.0)
         M = np.zeros((S, n, n))
         rhs = np.zeros((S, n))
         k_idx, n_idx = np.arange(K), np.arange(N)
@@ -237,7 +238,8 @@ class _System:
                 except np.linalg.LinAlgError:
                     ok[i] = False
         de, ds = z[:, :K], z[:, K : K + N]
-        du = np.where(priced, -(pt.r1 + pt.P * de[:, :, None] + pt.Q * ds[:, None, :]) / pt.D, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            du = np.where(priced, -(pt.r1 + pt.P * de[:, :, None] + pt.Q * ds[:, None, :]) / pt.D, 0.0)
         ok &= np.all(np.isfinite(z), axis=1) & np.all(np.isfinite(du), axis=(1, 2))
         return du, de, ds, np.asarray(z[:, K + N]), np.asarray(z[:, K + N + 1]), np.asarray(ok, dtype=bool)
 
@@ -280,7 +282,8 @@ def polish(
     floor = 1e-3 * np.broadcast_to(model.beta_cpu, beta.shape)
     u = np.log(np.where(beta > 0, beta, floor))
     active = rows > 0
-    pt = system.refit(system.evaluate(u, rows, t, np.log(phi), np.log(nu), active), sweeps=START_SWEEPS)
+    lphi, lnu = np.log(np.maximum(phi, 1e-300)), np.log(np.maximum(nu, 1e-300))
+    pt = system.refit(system.evaluate(u, rows, t, lphi, lnu, active), sweeps=START_SWEEPS)
     out = _take(pt, np.ones(S, dtype=bool))
     converged = np.zeros(S, dtype=bool)
     iterations = np.zeros(S)
@@ -307,7 +310,9 @@ def polish(
         new = pt
         for _ls in range(20):
             a = alpha[:, None]
-            d_new = np.where(pt.active, np.maximum(pt.d + a * system.d_y[:, None] * de, 0.0), 0.0)
+            d_new = np.maximum(pt.d + a * system.d_y[:, None] * de, 0.0)
+            # An idle node's rows follow de = -d / d_y; at rounding level they are 0.
+            d_new = np.where(~pt.active & (d_new <= 1e-12 * system.d_y[:, None]), 0.0, d_new)
             t_new = np.maximum(pt.t + a * system.tau[:, None] * ds, 0.5 * pt.t)
             u_new = pt.u + a[:, :, None] * du
             trial = system.evaluate(u_new, d_new, t_new, pt.lphi + alpha * dlphi, pt.lnu + alpha * dlnu, pt.active)

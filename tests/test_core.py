@@ -34,7 +34,7 @@ def test_unknown_method_lists_available():
     with pytest.raises(eo.UnknownMethodError, match="available: analytic"):
         prob.solve(method="nope")
     assert prob.methods[0] == "analytic"
-    assert set(prob.methods) == {"analytic", "cvxpy", "NoOptDist"}
+    assert set(prob.methods) == {"analytic", "decomposition", "cvxpy", "NoOptDist"}
 
 
 def test_unknown_option_warns_not_silent():
@@ -44,4 +44,5 @@ def test_unknown_option_warns_not_silent():
     assert sol.status is eo.Status.OPTIMAL
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        prob.solve(tol=1e-13)
+        prob.solve(max_iter=120)
+        prob.solve("decomposition", tol=1e-13)

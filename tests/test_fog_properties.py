@@ -21,7 +21,7 @@ def _property(examples: int) -> settings:
 def _check_certified(params):
     prob = eo.FogPartitioning(params)
     sol = prob.solve()
-    # Known limitation (issue 3 stays open): the nested Newton sometimes stops with
+    # The decomposition fallback can stop with
     # FAILED. It must then say so; whenever it claims OPTIMAL the claim must hold.
     assert sol.status in (eo.Status.OPTIMAL, eo.Status.FEASIBLE, eo.Status.FAILED), sol.reason
     if sol.status is eo.Status.FAILED:

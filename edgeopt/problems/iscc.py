@@ -219,9 +219,16 @@ class IsccParams:
 
     def error(self, split: Any, p: Any, q: Any) -> np.ndarray:
         """``eps(l, p, Q) = m(l) [C(l) u(p) + A_q(l) v(Q)]``; no quantisation error at ``l = L``."""
+        base, per_u = self.error_terms(split, q)
+        return np.asarray(base + per_u * u_pruning(p))
+
+    def error_terms(self, split: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(m(l) A_q(l) v(Q), m(l) C(l))``: the error is the first plus the second times ``u(p)``."""
         split = np.asarray(split)
         quant = np.where(split == self.n_layers, 0.0, self.quantisation_constant[split] * v_quantisation(q))
-        return np.asarray(self.inverse_margin[split] * (self.pruning_constant[split] * u_pruning(p) + quant))
+        return np.asarray(self.inverse_margin[split] * quant), np.asarray(
+            self.inverse_margin[split] * self.pruning_constant[split]
+        )
 
     def accuracy(self, p_s: Any, split: Any, p: Any, q: Any) -> np.ndarray:
         """The accuracy model (21): ``a arctan(b P_s) (1 - eps)``."""

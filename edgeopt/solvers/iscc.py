@@ -50,7 +50,8 @@ from numpy.typing import ArrayLike
 from edgeopt.core.problem import infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.problems.iscc import IsccParams, infeasibility_reason, make_solution, point
+from edgeopt.models.dnn import layer_flops
+from edgeopt.problems.iscc import IsccParams, infeasibility_reason, make_solution, point, u_pruning
 from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
 
 LN2 = float(np.log(2.0))
@@ -598,6 +599,11 @@ def solve_alternating(
     a1 = params.upload_bits(splits, qs) / params.bandwidth
     t2 = params.T_max - params.T_sen - params.server_flops(splits) / params.v_server
     previous = np.full(n, np.inf)
+    # Per-pair constants of step (a), computed once: the error is err_base + err_per_u u(p)
+    # and the device runs layers 1..split.
+    err_base, err_per_u = params.error_terms(splits, qs)
+    macs, outputs, is_pool = params.layer_macs, params.layer_outputs, params.layer_is_pool
+    included = np.arange(1, params.n_layers + 1) <= splits[:, None]
     rounds = 0
     while rounds < max_rounds:
         rounds += 1
@@ -610,12 +616,14 @@ def solve_alternating(
         with np.errstate(divide="ignore", invalid="ignore"):
             p_cap = np.where(slope > 0, (t1 * v_e - offset) / slope, 1.0)
         p_cap = np.clip(p_cap, 0.0, 1.0)
-        fixed_v = v_e
+        energy_per_flop = params.kappa * v_e**2
+        limit = p_cap * (1 + 1e-12)
 
-        def h1(pp: np.ndarray, fixed_v: np.ndarray = fixed_v, p_cap: np.ndarray = p_cap) -> np.ndarray:
-            p_s = params.sensing_power(splits, pp, qs)
-            value = params.T_sen * p_s + params.kappa * params.device_flops(splits, pp) * fixed_v**2
-            return np.asarray(np.where(pp <= p_cap * (1 + 1e-12), value, np.inf))
+        def h1(pp: np.ndarray, energy_per_flop: np.ndarray = energy_per_flop, limit: np.ndarray = limit) -> np.ndarray:
+            # (25): T_sen P_s(p) (Lemma 3) + kappa A_2(p) v_e^2, the device FLOPs as in device_flops.
+            p_s = params.sensing_power_for_error(err_base + err_per_u * u_pruning(pp))
+            flops = np.sum(np.where(included, layer_flops(macs, outputs, is_pool, pp), 0.0), axis=-1)
+            return np.asarray(np.where(pp <= limit, params.T_sen * p_s + energy_per_flop * flops, np.inf))
 
         p_new = np.where(p_cap > 0, _golden(h1, np.full(n, 1e-12), np.maximum(p_cap, 1e-12), iterations), p)
         sub = lemma4(

@@ -75,6 +75,7 @@ certifies it (KKT residuals and duality gap below 1e-9).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -177,6 +178,20 @@ class _Model:
         x = np.minimum(x, self.frd_xmax)
         dx = np.where(capped, 0.0, self.frd_gamma / (x * np.exp(np.minimum(x, 700.0))))
         return x, dx
+
+    def frd_price(self, phi: float | FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Priced FRD cost per bit ``q_k(phi)`` (0 at the master), with ``x`` and ``dx/dphi`` of :meth:`frd_x`.
+
+        ``q = (p^c_m + phi + (e^x - 1) / gamma) / (B x)``: the optimum of the
+        transmission sub-problem per bit sent, priced at ``phi`` per second.
+        """
+        xf, dxf = self.frd_x(phi)
+        q = np.where(self.frd_mask, ((self.frd_pc + phi) + np.expm1(xf) / self.frd_gamma) / (self.B_frd * xf), 0.0)
+        return q, xf, dxf
+
+    def row_marginal(self, q: FloatArray, beta: FloatArray) -> FloatArray:
+        """``g_k = d_x q_k + sum_n a_{k,n} h(beta_{k,n})``: the priced energy of one more row at node ``k``."""
+        return np.asarray(self.d_x * q + np.sum(self.a * self.h(beta), axis=-1))
 
     def frd_bits(self, d: FloatArray) -> FloatArray:
         return np.where(self.frd_mask, self.d_x * d + self.frd_fixed, 0.0)
@@ -285,6 +300,26 @@ def _take_value(value: Any, keep: NDArray[np.bool_]) -> Any:
     return value
 
 
+def take_fields(dc: _T, keep: NDArray[np.bool_]) -> _T:
+    """Copies of the instances ``keep`` of a dataclass whose fields are batch-first arrays."""
+    return type(dc)(*[np.array(getattr(dc, f.name)[keep]) for f in dataclasses.fields(dc)])  # type: ignore[arg-type]
+
+
+def put_fields(full: Any, idx: NDArray[np.intp], part: Any) -> None:
+    """Write the instances of ``part`` into instances ``idx`` of ``full``, in place (same dataclass)."""
+    for f in dataclasses.fields(full):
+        getattr(full, f.name)[idx] = getattr(part, f.name)
+
+
+def where_fields(take: NDArray[np.bool_], new: _T, old: _T) -> _T:
+    """Per instance, ``new`` where ``take`` else ``old`` (dataclasses of batch-first arrays)."""
+    out = []
+    for f in dataclasses.fields(old):  # type: ignore[arg-type]
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        out.append(np.where(take.reshape(take.shape + (1,) * (np.ndim(a) - 1)), b, a))
+    return type(old)(*out)
+
+
 @dataclass
 class _Point:
     """An inner iterate ``(d, t)`` at a fixed ``phi`` and what it implies."""
@@ -337,11 +372,10 @@ class _Inner:
         local = np.where(work, m.kappa * ad / np.where(work, rho, 1.0) ** 2, 0.0)
         power = np.where(m.mask, np.expm1(x) / m.gamma, 0.0)
         link_energy = np.sum(np.where(m.mask, lt * (power + m.pc), 0.0), axis=-1)
-        xf, dxf = m.frd_x(phi)
-        q = np.where(m.frd_mask, ((m.frd_pc + phi) + np.expm1(xf) / m.frd_gamma) / (m.B_frd * xf), 0.0)
+        q, xf, dxf = m.frd_price(phi)
         bits = m.frd_bits(d)
         value = float(np.sum(q * bits) + local.sum() + link_energy.sum() + phi * t.sum())
-        grad_d = m.d_x * q + np.sum(m.a * m.h(beta), axis=1)
+        grad_d = m.row_marginal(q, beta)
         grad_t = phi - beta.sum(axis=0)
         pos = beta > 0
         flat = pos & ~self.walls & (dbusy == 0)
@@ -578,7 +612,7 @@ def minimum_latency(p: FogParams) -> tuple[float, FloatArray]:
     return min(_min_latency_at(model, d), float(res.fun) + const), d
 
 
-def _initial_rows(p: FogParams, model: _Model) -> FloatArray:
+def initial_rows(p: FogParams) -> FloatArray:
     """Rows in proportion to each node's cycle rate ``f_max / c``: a feasible-looking start."""
     speed = p.f_max / p.cycles_per_mac
     return p.d_y * speed / speed.sum()
@@ -703,7 +737,7 @@ def solve(
             raise ValueError(f"fixed_rows must be {p.K} non-negative rows summing to d_y={p.d_y}, got {d}")
         tau_min = _min_latency_at(model, d)
     else:
-        d = _initial_rows(p, model)
+        d = initial_rows(p)
         tau_min = _min_latency_at(model, d)
         if tau_min >= p.tau:
             tau_min, d = minimum_latency(p)

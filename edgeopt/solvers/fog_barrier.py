@@ -80,8 +80,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -91,12 +90,11 @@ from edgeopt.core.status import Status
 from edgeopt.problems.fog import FogBatch, FogParams, constraint_violations_batch, energy_terms_batch
 from edgeopt.problems.fog_kkt import dual_function_batch
 from edgeopt.solvers import fog as nested
-from edgeopt.solvers.fog import _Model, _primal, take_batch
+from edgeopt.solvers.fog import _Model, _primal, initial_rows, put_fields, take_batch, take_fields, where_fields
 from edgeopt.solvers.fog_kkt_newton import polish
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-_DC = TypeVar("_DC", bound=Any)
 
 GAP_TARGET = 1e-7  # duality gap s.z at which the path ends, relative to the energy
 MU_START = 100.0  # the start's duals are MU_START / m / slack: a well-centred, cautious start
@@ -124,17 +122,6 @@ class _Vars:
         a1, a2 = alpha[:, None], alpha[:, None, None]
         return _Vars(
             self.e + a1 * d.e, self.T + a1 * d.T, self.L + a2 * d.L, self.Z + a2[..., None] * d.Z, self.F + a1 * d.F
-        )
-
-    def where(self, take: BoolArray, other: _Vars) -> _Vars:
-        """Per instance, ``other`` where ``take`` else ``self``."""
-        t1, t2 = take[:, None], take[:, None, None]
-        return _Vars(
-            np.where(t1, other.e, self.e),
-            np.where(t1, other.T, self.T),
-            np.where(t2, other.L, self.L),
-            np.where(t2[..., None], other.Z, self.Z),
-            np.where(t1, other.F, self.F),
         )
 
 
@@ -165,7 +152,7 @@ class _Linear:
     v: _Vars
     z: _Duals
     inv: tuple[FloatArray, ...]  # 1 / slack per family (0 where absent)
-    grads: tuple[FloatArray, ...]  # energy gradients in L, Z, e, F (per E0)
+    grads: tuple[FloatArray, ...]  # energy gradients (per E0): local in L and e (per layer), Z, FRD in e and F
     q_l: FloatArray
     q_z: FloatArray
     den: FloatArray
@@ -326,7 +313,7 @@ class _Barrier:
         M[:, K + N, K + N] = -np.sum(self.frd / h_ff, axis=1) - 1.0 / w_l
         M[:, :K, K + N + 1] = 1.0
         M[:, K + N + 1, :K] = 1.0
-        return _Linear(v, z, inv, (f_L, g_Z, f_e + fr_e[:, :, None] / N, fr_F), q_l, q_z, den, w_t, h_le, h_ef, h_ff, M)
+        return _Linear(v, z, inv, (f_L, f_e, g_Z, fr_e, fr_F), q_l, q_z, den, w_t, h_le, h_ef, h_ff, M)
 
     def direction(
         self, lin: _Linear, targets: tuple[FloatArray, ...]
@@ -341,12 +328,12 @@ class _Barrier:
         S, K, N = lin.v.e.shape[0], self.K, self.N
         it, ic, ip, il, jf, ie = lin.inv
         rt, rc, rp, rl, rf, re = targets
-        f_L, g_Zf, f_e, fr_F = lin.grads
+        f_L, f_e, g_Zf, fr_e, fr_F = lin.grads
         g_L = f_L + rt * it - rc * ic
         g_Z = g_Zf + self.link * (rt * it)[..., None] - rp * ip
         g_T = -np.sum(rt * it, axis=1) + (rl * il)[:, None]
         g_F = self.frd * (fr_F - rf * jf + (rl * il)[:, None])
-        g_e = np.sum(f_e + self.c_cpu * rc * ic, axis=2) + self.ratio_f * rf * jf - re * ie
+        g_e = np.sum(f_e + self.c_cpu * rc * ic, axis=2) + fr_e + self.ratio_f * rf * jf - re * ie
         q_l, q_z, den, w_t, h_le = lin.q_l, lin.q_z, lin.den, lin.w_t, lin.h_le
         qg = q_l * g_L + np.sum(q_z * g_Z, axis=-1)
         rhs_e = -g_e + np.sum(h_le * (q_l * g_L - w_t * q_l * qg / den), axis=2)
@@ -409,8 +396,7 @@ def _start(bar: _Barrier) -> tuple[_Vars, BoolArray]:
     to spare (the nested solver then finds the minimum latency or reports
     infeasibility).
     """
-    speed = np.array([p.f_max / p.cycles_per_mac for p in bar.params])
-    e = speed / speed.sum(axis=1, keepdims=True)
+    e = np.stack([initial_rows(p) / p.d_y for p in bar.params])
     L0 = bar.c_cpu * e[:, :, None]
     busy = L0 + bar.z_min.sum(axis=-1)
     T0 = busy.max(axis=1)
@@ -436,12 +422,13 @@ def _path(bar: _Barrier, max_iter: int) -> tuple[_Vars, _Duals, FloatArray, Bool
     bar.E0 = np.where(ok, bar.energy(v), 1.0)
     mu0 = MU_START / bar.m_bar
     z = _Duals(*[mask * _per_instance(si, mu0) / si for si, mask in zip(bar.slacks(v), bar.masks, strict=True)])
-    out_v, out_z = _copy(v), _copy(z)
+    everyone = np.ones(S, dtype=bool)
+    out_v, out_z = take_fields(v, everyone), take_fields(z, everyone)
     out_nu = np.zeros(S)
     converged = np.zeros(S, dtype=bool)
     iterations = np.zeros(S)
     idx = np.flatnonzero(ok)
-    cur, v, z, nu = take_batch(bar, ok), _take(v, ok), _take(z, ok), np.zeros(idx.size)
+    cur, v, z, nu = take_batch(bar, ok), take_fields(v, ok), take_fields(z, ok), np.zeros(idx.size)
     for _ in range(max_iter):
         if idx.size == 0:
             break
@@ -454,14 +441,14 @@ def _path(bar: _Barrier, max_iter: int) -> tuple[_Vars, _Duals, FloatArray, Bool
         done = gap <= GAP_TARGET * np.minimum(cur.energy(v) / cur.E0, z.lat)
         if done.any():
             converged[idx[done]] = True
-            _scatter(out_v, idx[done], _take(v, done))
-            _scatter(out_z, idx[done], _take(z, done))
+            put_fields(out_v, idx[done], take_fields(v, done))
+            put_fields(out_z, idx[done], take_fields(z, done))
             out_nu[idx[done]] = nu[done]
             keep = ~done
             cur, v, z, nu, idx, gap = (
                 take_batch(cur, keep),
-                _take(v, keep),
-                _take(z, keep),
+                take_fields(v, keep),
+                take_fields(z, keep),
                 nu[keep],
                 idx[keep],
                 gap[keep],
@@ -488,7 +475,7 @@ def _path(bar: _Barrier, max_iter: int) -> tuple[_Vars, _Duals, FloatArray, Bool
             trial = v.step(dv, a_p)
             val = cur.merit(trial, mu)
             good = ~accepted & np.isfinite(val) & (val <= phi0 + 1e-4 * a_p * np.minimum(slope, 0.0))
-            new = new.where(good, trial)
+            new = where_fields(good, trial, new)
             accepted |= good
             if accepted.all():
                 break
@@ -497,30 +484,14 @@ def _path(bar: _Barrier, max_iter: int) -> tuple[_Vars, _Duals, FloatArray, Bool
         z = _Duals(*[zi + _per_instance(zi, a_d) * dzi for zi, dzi in zip(z.parts(), dz, strict=True)])
         failed = ~(live & accepted)
         if failed.any():  # no usable step: leave the batch unconverged
-            _scatter(out_v, idx[failed], _take(v, failed))
-            _scatter(out_z, idx[failed], _take(z, failed))
+            put_fields(out_v, idx[failed], take_fields(v, failed))
+            put_fields(out_z, idx[failed], take_fields(z, failed))
             keep = ~failed
-            cur, v, z, nu, idx = take_batch(cur, keep), _take(v, keep), _take(z, keep), nu[keep], idx[keep]
+            cur, v, z, nu, idx = take_batch(cur, keep), take_fields(v, keep), take_fields(z, keep), nu[keep], idx[keep]
     if idx.size:
-        _scatter(out_v, idx, v)
-        _scatter(out_z, idx, z)
+        put_fields(out_v, idx, v)
+        put_fields(out_z, idx, z)
     return out_v, out_z, out_nu, converged, iterations
-
-
-def _copy(dc: _DC) -> _DC:
-    """A dataclass of arrays with every array copied."""
-    return type(dc)(*[np.array(getattr(dc, f.name)) for f in fields(dc)])
-
-
-def _take(dc: _DC, keep: BoolArray) -> _DC:
-    """The instances ``keep`` of a dataclass of batch-first arrays."""
-    return type(dc)(*[getattr(dc, f.name)[keep] for f in fields(dc)])
-
-
-def _scatter(full: _DC, idx: NDArray[np.intp], part: _DC) -> None:
-    """Write ``part`` into the instances ``idx`` of ``full``, in place."""
-    for f in fields(full):
-        getattr(full, f.name)[idx] = getattr(part, f.name)
 
 
 def _dot(a: Sequence[FloatArray], b: Sequence[FloatArray]) -> FloatArray:

@@ -52,13 +52,13 @@ residual norm is a poor guide); it is only used from the barrier's end point.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from edgeopt.solvers.fog import _Model, take_batch
+from edgeopt.solvers.fog import _Model, put_fields, take_batch, take_fields, where_fields
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -142,13 +142,7 @@ class _System:
         slack = (~active)[:, :, None] & (m.link_t0 <= t[:, None, :])
         beta = np.where(slack, 0.0, np.exp(u))
         ad = m.a * d[:, :, None]
-        rho, drho = m.rho(np.where(slack, 1.0, beta))
-        x, dx = m.link_x(beta)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lt = np.where(m.mask, m.bits / (m.B_link * x), 0.0)
-            dlt = np.where(m.mask, -lt / x * dx, 0.0)
-        busy = ad * rho + lt.sum(axis=-1)
-        dbusy = ad * drho + dlt.sum(axis=-1)
+        busy, dbusy, rho, _, _ = m.layer_times(beta, ad)  # slack entries: no local work, beta = 0
         tn = t[:, None, :]
         r1 = np.where(slack, 0.0, busy / tn - 1.0)
         D = np.where(slack, 1.0, beta * dbusy / tn)
@@ -161,9 +155,8 @@ class _System:
         Q = np.where(slack, 0.0, -tau[:, :, None] * busy / tn**2)
         phi, nu = np.exp(lphi), np.exp(lnu)
         r2 = beta.sum(axis=1) / phi[:, None] - 1.0
-        xf, dxf = m.frd_x(phi[:, None])
-        q = np.where(m.frd_mask, ((m.frd_pc + phi[:, None]) + np.expm1(xf) / m.frd_gamma) / (m.B_frd * xf), 0.0)
-        g = m.d_x * q + np.sum(m.a * m.h(beta), axis=-1)
+        q, xf, dxf = m.frd_price(phi[:, None])
+        g = m.row_marginal(q, beta)
         r3 = np.where(active, g / nu[:, None] - 1.0, d / d_y)
         r4 = d.sum(axis=1) / self.d_y - 1.0
         bits = m.frd_bits(d)
@@ -284,7 +277,7 @@ def polish(
     active = rows > 0
     lphi, lnu = np.log(np.maximum(phi, 1e-300)), np.log(np.maximum(nu, 1e-300))
     pt = system.refit(system.evaluate(u, rows, t, lphi, lnu, active), sweeps=START_SWEEPS)
-    out = _take(pt, np.ones(S, dtype=bool))
+    out = take_fields(pt, np.ones(S, dtype=bool))
     converged = np.zeros(S, dtype=bool)
     iterations = np.zeros(S)
     idx = np.arange(S)
@@ -318,7 +311,7 @@ def polish(
             trial = system.evaluate(u_new, d_new, t_new, pt.lphi + alpha * dlphi, pt.lnu + alpha * dlnu, pt.active)
             trial = system.refit(trial)
             good = ~accepted & np.isfinite(trial.merit) & (trial.merit <= (1.0 - 1e-4 * alpha) * merit0)
-            new = _merge(new, trial, good)
+            new = where_fields(good, trial, new)
             accepted |= good
             if accepted.all():
                 break
@@ -326,7 +319,7 @@ def polish(
         stuck = ~(live & accepted)
         # No step reduces the residual: rounding level if it is already tiny.
         converged[idx[stuck & (pt.max_residual <= STALLED)]] = True
-        pt = _merge(pt, new, ~stuck)
+        pt = where_fields(~stuck, new, pt)
         if stuck.any():
             system, pt, idx = _leave(out, system, pt, idx, stuck)
             if idx.size == 0:
@@ -340,26 +333,9 @@ def _leave(
     out: _Point, system: _System, pt: _Point, idx: NDArray[np.intp], leaving: BoolArray
 ) -> tuple[_System, _Point, NDArray[np.intp]]:
     """Store the ``leaving`` instances' points in ``out`` and drop them from the batch."""
-    part = _take(pt, leaving)
-    for f in fields(out):
-        getattr(out, f.name)[idx[leaving]] = getattr(part, f.name)
+    put_fields(out, idx[leaving], take_fields(pt, leaving))
     keep = ~leaving
-    return take_batch(system, keep), _take(pt, keep), idx[keep]
-
-
-def _take(pt: _Point, keep: BoolArray) -> _Point:
-    """The instances ``keep`` of a point (copies)."""
-    return _Point(*[np.array(getattr(pt, f.name)[keep]) for f in fields(pt)])
-
-
-def _merge(old: _Point, new: _Point, take: BoolArray) -> _Point:
-    """Per instance, ``new`` where ``take`` else ``old``."""
-    fields = {}
-    for name in old.__dataclass_fields__:
-        a, b = getattr(old, name), getattr(new, name)
-        mask = take.reshape(take.shape + (1,) * (np.ndim(a) - 1))
-        fields[name] = np.where(mask, b, a)
-    return _Point(**fields)
+    return take_batch(system, keep), take_fields(pt, keep), idx[keep]
 
 
 __all__ = ["polish"]

@@ -200,11 +200,16 @@ class IsccParams:
 
     def device_flops(self, split: Any, p: Any) -> np.ndarray:
         """``A_2(l, p)``: FLOPs of layers ``1..l`` pruned to ``p`` (eq. (3)), broadcast over ``split`` and ``p``."""
-        split = np.asarray(split)
-        p = np.asarray(p, dtype=float)
-        per_layer = layer_flops(self.layer_macs, self.layer_outputs, self.layer_is_pool, p)
-        included = np.arange(1, self.n_layers + 1) <= split[..., None]
-        return np.asarray(np.sum(np.where(included, per_layer, 0.0), axis=-1))
+        return self.flops_on(self.device_layers(split), p)
+
+    def device_layers(self, split: Any) -> np.ndarray:
+        """Mask of the layers ``1..l`` the device runs, shape ``split.shape + (L,)``."""
+        return np.asarray(np.arange(1, self.n_layers + 1) <= np.asarray(split)[..., None])
+
+    def flops_on(self, layers: np.ndarray, p: Any) -> np.ndarray:
+        """FLOPs (3) of the masked ``layers`` pruned to ``p`` (``p`` broadcasts against the mask minus one axis)."""
+        per_layer = layer_flops(self.layer_macs, self.layer_outputs, self.layer_is_pool, np.asarray(p, dtype=float))
+        return np.asarray(np.sum(np.where(layers, per_layer, 0.0), axis=-1))
 
     def server_flops(self, split: Any) -> np.ndarray:
         """``A_s(l)``: FLOPs of the unpruned layers ``l+1..L``."""

@@ -50,7 +50,6 @@ from numpy.typing import ArrayLike
 from edgeopt.core.problem import infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.models.dnn import layer_flops
 from edgeopt.problems.iscc import IsccParams, infeasibility_reason, make_solution, point, u_pruning
 from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
 
@@ -602,8 +601,7 @@ def solve_alternating(
     # Per-pair constants of step (a), computed once: the error is err_base + err_per_u u(p)
     # and the device runs layers 1..split.
     err_base, err_per_u = params.error_terms(splits, qs)
-    macs, outputs, is_pool = params.layer_macs, params.layer_outputs, params.layer_is_pool
-    included = np.arange(1, params.n_layers + 1) <= splits[:, None]
+    included = params.device_layers(splits)
     rounds = 0
     while rounds < max_rounds:
         rounds += 1
@@ -620,9 +618,9 @@ def solve_alternating(
         limit = p_cap * (1 + 1e-12)
 
         def h1(pp: np.ndarray, energy_per_flop: np.ndarray = energy_per_flop, limit: np.ndarray = limit) -> np.ndarray:
-            # (25): T_sen P_s(p) (Lemma 3) + kappa A_2(p) v_e^2, the device FLOPs as in device_flops.
+            # (25): T_sen P_s(p) (Lemma 3) + kappa A_2(p) v_e^2.
             p_s = params.sensing_power_for_error(err_base + err_per_u * u_pruning(pp))
-            flops = np.sum(np.where(included, layer_flops(macs, outputs, is_pool, pp), 0.0), axis=-1)
+            flops = params.flops_on(included, pp)
             return np.asarray(np.where(pp <= limit, params.T_sen * p_s + energy_per_flop * flops, np.inf))
 
         p_new = np.where(p_cap > 0, _golden(h1, np.full(n, 1e-12), np.maximum(p_cap, 1e-12), iterations), p)

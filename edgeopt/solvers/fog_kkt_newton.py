@@ -94,7 +94,6 @@ class _Point:
     c3: FloatArray  # (S, K) dr3/dlog phi
     f5: FloatArray  # (S, K) dr5/de_k
     l5: FloatArray  # (S,) dr5/dlog phi
-    saturated: BoolArray  # (S,) some priced entry has dT/dbeta = 0
 
     @property
     def merit(self) -> FloatArray:
@@ -146,7 +145,6 @@ class _System:
         tn = t[:, None, :]
         r1 = np.where(slack, 0.0, busy / tn - 1.0)
         D = np.where(slack, 1.0, beta * dbusy / tn)
-        saturated = np.any(~slack & (D >= -WALL_SLOPE), axis=(1, 2))
         # Beyond its saturation price a node's busy time is flat (a "wall": full CPU
         # speed and power, t_n = T_min). A tiny slope keeps the price an unknown of
         # the reduced system; r1 then acts as the wall constraint with a stiff penalty.
@@ -167,7 +165,7 @@ class _System:
         c3 = np.where(active, phi[:, None] * per_row / nu[:, None], 0.0)
         f5 = per_row * d_y / tau
         l5 = phi * np.sum(np.where(m.frd_mask, -bits / (m.B_frd * xf**2) * dxf, 0.0), axis=1) / self.tau
-        return _Point(u, d, t, lphi, lnu, active, slack, beta, g, r1, r2, r3, r4, r5, D, P, Q, c3, f5, l5, saturated)
+        return _Point(u, d, t, lphi, lnu, active, slack, beta, g, r1, r2, r3, r4, r5, D, P, Q, c3, f5, l5)
 
     def refit(self, pt: _Point, sweeps: int = 1) -> _Point:
         """Scalar Newton sweeps on ``r1`` in ``log beta`` alone, rows and times fixed.

@@ -142,3 +142,29 @@ def test_scenario_constants_are_rederived_from_the_seed() -> None:
     assert fit["b"] == pytest.approx(cal["b"], rel=1e-6)
     assert fit["margin"] == pytest.approx(cal["margin"], rel=1e-6)
     assert fit["accuracy_row"] == cal["accuracy_row"] and fit["snr_row"] == cal["snr_row"]
+
+
+def test_device_flops_line_is_eq3_above_the_kink() -> None:
+    params = scenario.params("table2")
+    splits = np.arange(params.n_layers + 1)
+    offset, slope, kink = params.device_flops_line(splits)
+    for p in np.linspace(0.0, 1.0, 101):
+        exact = params.device_flops(splits, p)
+        line = offset + slope * p
+        above = p >= kink
+        assert np.allclose(line[above], exact[above], rtol=1e-14, atol=0.0)
+        assert np.all(line <= exact + 1e-9)  # below the kink eq. (3) clips at zero: the line undercounts
+
+
+def test_sensing_power_is_the_least_power_meeting_the_target() -> None:
+    params = scenario.params("table2")
+    eps = np.linspace(0.0, 0.5, 501)
+    power = params.sensing_power_for_error(eps)
+    ok = np.isfinite(power)
+    assert ok[0] and not ok[-1]
+    # Where finite: within P_max and the accuracy equals R_t; where infinite, P_max falls short.
+    assert np.all(power[ok] <= params.p_max)
+    reached = params.acc_a * np.arctan(params.acc_b * power[ok]) * (1 - eps[ok])
+    assert np.allclose(reached, params.R_t, rtol=1e-12)
+    best = params.acc_a * np.arctan(params.acc_b * params.p_max) * (1 - eps[~ok])
+    assert np.all(best < params.R_t * (1 + 1e-12))

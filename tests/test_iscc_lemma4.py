@@ -74,3 +74,16 @@ def test_lemma4_broadcasts_and_never_returns_nan() -> None:
     used = a1.reshape(100, 100) / np.log2(1 + gamma * r.p_c) + a2.reshape(100, 100) / r.v_e
     assert np.allclose(used[f], t2.reshape(100, 100)[f], rtol=1e-9)
     assert np.all(r.p_c <= pmax * (1 + 1e-12)) and np.all(r.v_e <= vmax * (1 + 1e-12))
+
+
+def test_lemma4_warm_start_finds_the_same_root() -> None:
+    # Algorithm 2 passes the previous round's mu_1; any start inside the bracket must give the same answer.
+    args = draw(11, 2_000)
+    cold = lemma4(*args)
+    rng = np.random.default_rng(12)
+    guesses = [cold.mu1 * rng.uniform(0.5, 2.0, cold.mu1.size), np.full(cold.mu1.size, np.nan), cold.mu1 * 1e6]
+    for guess in guesses:
+        warm = lemma4(*args, mu_start=guess)
+        assert np.array_equal(warm.feasible, cold.feasible)
+        f = cold.feasible
+        assert np.allclose(warm.energy[f], cold.energy[f], rtol=1e-12, atol=0.0)

@@ -62,11 +62,14 @@ Q_MAX = 16
 
 
 def u_pruning(p: Any) -> np.ndarray:
-    """``u(p) = 2 - p - p (ln p - 1)^2``, eq. (17); 0 at ``p = 1``, 2 as ``p -> 0``."""
-    p = np.asarray(p, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = 2.0 - p - p * (np.log(p) - 1.0) ** 2
-    return np.asarray(np.where(p > 0, value, 2.0))
+    """``u(p) = 2 - p - p (ln p - 1)^2``, eq. (17); 0 at ``p = 1``, 2 as ``p -> 0``.
+
+    Written ``2 - p (1 + (ln p - 1)^2)`` with ``p`` floored at 1e-300, where
+    the product is below 1e-294: the limit ``u(0) = 2`` comes out without a
+    special case (Algorithm 2 evaluates this inside its innermost loop).
+    """
+    floored = np.maximum(np.asarray(p, dtype=float), 1e-300)
+    return np.asarray(2.0 - floored * (1.0 + (np.log(floored) - 1.0) ** 2))
 
 
 def v_quantisation(q: Any) -> np.ndarray:
@@ -211,6 +214,27 @@ class IsccParams:
         per_layer = layer_flops(self.layer_macs, self.layer_outputs, self.layer_is_pool, np.asarray(p, dtype=float))
         return np.asarray(np.sum(np.where(layers, per_layer, 0.0), axis=-1))
 
+    def device_flops_line(self, split: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(offset, slope, kink)`` with ``A_2(l, p) = offset + slope p`` for ``p >= kink``.
+
+        Eq. (3) counts ``max(2 m p - o, 0)`` for a conv or FC layer with ``m``
+        MACs and ``o`` outputs (see :func:`edgeopt.models.dnn.layer_flops`) and
+        ``o`` for a max-pool, so on the device layers ``A_2`` is affine in
+        ``p`` once no weighted layer is clipped at zero, i.e. for ``p`` at or
+        above ``kink = max o / (2 m)``: ``slope = sum 2 m`` and ``offset =
+        sum(pool outputs) - sum(weighted outputs)``. Algorithm 2 uses the line
+        for its latency cap on ``p`` and inside its golden-section search.
+        """
+        layers = self.device_layers(split)
+        weighted = ~self.layer_is_pool & (self.layer_macs > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            onset = np.where(weighted, self.layer_outputs / (2.0 * self.layer_macs), 0.0)
+        slope = np.sum(np.where(layers & weighted, 2.0 * self.layer_macs, 0.0), axis=-1)
+        signed_outputs = np.where(self.layer_is_pool, self.layer_outputs, np.where(weighted, -self.layer_outputs, 0.0))
+        offset = np.sum(np.where(layers, signed_outputs, 0.0), axis=-1)
+        kink = np.max(np.where(layers, onset, 0.0), axis=-1)
+        return np.asarray(offset), np.asarray(slope), np.asarray(kink)
+
     def server_flops(self, split: Any) -> np.ndarray:
         """``A_s(l)``: FLOPs of the unpruned layers ``l+1..L``."""
         per_layer = layer_flops(self.layer_macs, self.layer_outputs, self.layer_is_pool)
@@ -246,12 +270,17 @@ class IsccParams:
         return self.sensing_power_for_error(self.error(split, p, q))
 
     def sensing_power_for_error(self, eps: Any) -> np.ndarray:
-        """The least ``P_s`` with ``a arctan(b P_s) (1 - eps) >= R_t``: ``tan(R_t / (a (1 - eps))) / b``, or ``inf``."""
-        eps = np.asarray(eps, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            angle = self.R_t / (self.acc_a * (1.0 - eps))
-            power = np.tan(angle) / self.acc_b
-        ok = (eps < 1.0) & (angle < 0.5 * math.pi) & (power <= self.p_max)
+        """The least ``P_s`` with ``a arctan(b P_s) (1 - eps) >= R_t``: ``tan(R_t / (a (1 - eps))) / b``, or ``inf``.
+
+        The power exists and is at most ``P_max`` exactly when
+        ``R_t / (a (1 - eps)) <= arctan(b P_max)`` (``tan`` rises on
+        ``(0, pi / 2)``), that is when ``1 - eps >= R_t / (a arctan(b P_max))``:
+        one comparison, checked before ``tan`` so that no angle past ``pi / 2``
+        is evaluated.
+        """
+        room = 1.0 - np.asarray(eps, dtype=float)
+        ok = room >= self.R_t / (self.acc_a * math.atan(self.acc_b * self.p_max))
+        power = np.tan(self.R_t / (self.acc_a * np.where(ok, room, 1.0))) / self.acc_b
         return np.asarray(np.where(ok, power, np.inf))
 
     def energy(self, split: Any, q: Any, p: Any, p_s: Any, p_c: Any, v_e: Any) -> np.ndarray:

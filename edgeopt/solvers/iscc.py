@@ -112,6 +112,8 @@ def lemma4(
     p_max: ArrayLike,
     rtol: float = 1e-10,
     max_iter: int = 100,
+    *,
+    mu_start: ArrayLike | None = None,
 ) -> Lemma4Result:
     """Solve sub-problem (26) of paper 002 for every broadcast instance.
 
@@ -134,6 +136,11 @@ def lemma4(
         (the energy then changes by far less than ``rtol`` relative).
     max_iter : int
         Iteration cap of the Newton loop.
+    mu_start : array_like, optional
+        A guess of ``mu_1`` per instance (for example a previous solve's
+        ``mu1``, as Algorithm 2 passes from round to round). Newton starts
+        there where it lies inside the bracket, else at the bracket's upper
+        end as without a guess; the root is the same either way.
 
     Returns
     -------
@@ -192,6 +199,10 @@ def lemma4(
             hi = np.where(grow, hi + 2.0, hi)
             f_hi = residual(hi)[0]
         s = hi.copy()
+        if mu_start is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                guess = np.log(np.broadcast_to(np.asarray(mu_start, dtype=float), a1.shape).reshape(-1)[idx])
+            s = np.where(np.isfinite(guess) & (guess > lo) & (guess < hi), guess, s)
         active = np.ones(s.shape, dtype=bool)
         for _ in range(max_iter):
             f, df, _, _ = residual(s)
@@ -479,24 +490,24 @@ def reduced_energy(
 
 
 def _golden(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, iterations: int) -> np.ndarray:
-    """Vectorised golden-section search of unimodal ``f`` on ``[lo, hi]`` (Algorithm 1); returns the midpoints."""
-    x1 = hi - GOLDEN * (hi - lo)
-    x2 = lo + GOLDEN * (hi - lo)
-    f1, f2 = f(x1), f(x2)
+    """Vectorised golden-section search of unimodal ``f`` on ``[lo, hi]`` (Algorithm 1); returns the midpoints.
+
+    The bracket ``[lo, lo + w]`` holds two interior points ``lo + (1 - G) w``
+    and ``lo + G w`` (``G = 0.618...``); each step keeps the side of the lower
+    value, shrinks ``w`` by ``G``, and since ``G^2 = 1 - G`` the surviving
+    point is an interior point of the new bracket, so one new evaluation per
+    step suffices. Only ``lo``, ``w`` and the two values are carried; the points
+    are recomputed from them (a rounding-level shift of the surviving point).
+    """
+    width = hi - lo
+    f1, f2 = f(lo + (1.0 - GOLDEN) * width), f(lo + GOLDEN * width)
     for _ in range(iterations):
-        left = f1 <= f2  # the minimum lies in [lo, x2]
-        hi = np.where(left, x2, hi)
-        lo = np.where(left, lo, x1)
-        new_x1 = np.where(left, hi - GOLDEN * (hi - lo), x2)
-        new_x2 = np.where(left, x1, lo + GOLDEN * (hi - lo))
-        new_f2 = np.where(left, f1, np.nan)
-        new_f1 = np.where(left, np.nan, f2)
-        x1, x2 = new_x1, new_x2
-        evaluate = np.where(left, x1, x2)
-        fresh = f(evaluate)
-        f1 = np.where(left, fresh, new_f1)
-        f2 = np.where(left, new_f2, fresh)
-    return 0.5 * (lo + hi)
+        left = f1 <= f2  # the minimum lies in [lo, lo + G w]; otherwise in [lo + (1 - G) w, lo + w]
+        lo = np.where(left, lo, lo + (1.0 - GOLDEN) * width)
+        width = GOLDEN * width
+        fresh = f(lo + np.where(left, 1.0 - GOLDEN, GOLDEN) * width)
+        f1, f2 = np.where(left, fresh, f2), np.where(left, f1, fresh)
+    return np.asarray(lo + 0.5 * width)
 
 
 def _best(
@@ -581,11 +592,16 @@ def solve_alternating(
 
     Step (a), problem (23)-(25): with ``(P_c, v_e)`` fixed, the device's
     compute time must fit in ``T_1 = T_max - T_sen - T_s - T_comm``, which
-    caps ``p`` (``A_2`` is affine in ``p``); golden-section search
-    (Algorithm 1) on ``T_sen r(u(p)) + kappa A_2(p) v_e^2`` over ``(0, p_max]``.
-    Step (b): Lemma 4 for ``(P_c, v_e)`` given ``p``. Start (line 3):
-    ``P_c = P_max``, ``v_e = v_max``. Stop when the energy changes by less
-    than ``tol`` relative; all pairs iterate together, vectorised.
+    caps ``p`` (``A_2`` is affine in ``p`` above the kink of
+    :meth:`~edgeopt.problems.iscc.IsccParams.device_flops_line`); golden-section
+    search (Algorithm 1) on ``T_sen r(u(p)) + kappa A_2(p) v_e^2`` over
+    ``(0, p_cap]``. Step (b): Lemma 4 for ``(P_c, v_e)`` given ``p``, its
+    Newton iteration started from the previous round's ``mu_1``. Start
+    (line 3): ``P_c = P_max``, ``v_e = v_max``. Stop when the energy changes by
+    less than ``tol`` relative, or after ``max_rounds``; all pairs iterate
+    together, vectorised, and the returned ``extras["rounds"]`` says how many
+    rounds ran. Where the latency binds, the alternation can creep (the
+    energy falling by ~1e-9 relative per round) and so run to ``max_rounds``.
     """
     reason = infeasibility_reason(params)
     if reason is not None:
@@ -602,28 +618,42 @@ def solve_alternating(
     # and the device runs layers 1..split.
     err_base, err_per_u = params.error_terms(splits, qs)
     included = params.device_layers(splits)
+    offset, slope, kink = params.device_flops_line(splits)
+    mu = np.full(n, np.nan)
     rounds = 0
     while rounds < max_rounds:
         rounds += 1
         with np.errstate(divide="ignore", invalid="ignore"):
             t_comm = np.where(a1 > 0, a1 / np.log2(1.0 + params.gamma * p_c), 0.0)
-        t1 = t2 - t_comm
-        # A_2(p) = slope p + offset on the device layers; the cap from A_2(p) / v_e <= T_1.
-        offset = params.device_flops(splits, 0.0)
-        slope = params.device_flops(splits, 1.0) - offset
+        # Step (a): the device's FLOPs must fit in T_1 = T2 - T_comm at speed v_e; A_2 is affine in p
+        # above the kink, which gives the cap on p that bounds the search. Below the kink the line
+        # undercounts, so the search's function also checks the budget itself.
+        budget = (t2 - t_comm) * v_e
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_cap = np.where(slope > 0, (t1 * v_e - offset) / slope, 1.0)
-        p_cap = np.clip(p_cap, 0.0, 1.0)
+            p_cap = np.clip(np.where(slope > 0, (budget - offset) / slope, 1.0), 0.0, 1.0)
         energy_per_flop = params.kappa * v_e**2
-        limit = p_cap * (1 + 1e-12)
+        allowed = budget * (1 + 1e-12)
 
-        def h1(pp: np.ndarray, energy_per_flop: np.ndarray = energy_per_flop, limit: np.ndarray = limit) -> np.ndarray:
-            # (25): T_sen P_s(p) (Lemma 3) + kappa A_2(p) v_e^2.
+        def h1(
+            pp: np.ndarray, energy_per_flop: np.ndarray = energy_per_flop, allowed: np.ndarray = allowed
+        ) -> np.ndarray:
+            # (25): T_sen P_s(p) (Lemma 3) + kappa A_2(p) v_e^2, infinite past the compute budget.
             p_s = params.sensing_power_for_error(err_base + err_per_u * u_pruning(pp))
-            flops = params.flops_on(included, pp)
-            return np.asarray(np.where(pp <= limit, params.T_sen * p_s + energy_per_flop * flops, np.inf))
+            flops = offset + slope * pp
+            clipped = pp < kink
+            if clipped.any():  # the exact count (3), needed only where Lemma 3 has a power at all
+                clipped &= np.isfinite(p_s)
+                if clipped.any():
+                    flops = np.where(clipped, params.flops_on(included, pp), flops)
+            return np.asarray(np.where(flops <= allowed, params.T_sen * p_s + energy_per_flop * flops, np.inf))
 
-        p_new = np.where(p_cap > 0, _golden(h1, np.full(n, 1e-12), np.maximum(p_cap, 1e-12), iterations), p)
+        # h1 is finite on [p_min, p_cap] (Lemma 3 needs p >= p_min), so a pair whose cap is infeasible
+        # has no feasible p this round: it keeps its p, and its bracket is a placeholder at 1. (Below the
+        # kink the line's cap is too high and h1 there is infinite although a lower p may fit: such pairs
+        # are searched anyway.)
+        searched = (p_cap > 0) & (np.isfinite(h1(p_cap)) | (p_cap < kink))
+        found = _golden(h1, np.where(searched, 1e-12, 1.0), np.where(searched, p_cap, 1.0), iterations)
+        p_new = np.where(searched, found, p)
         sub = lemma4(
             a1,
             params.device_flops(splits, p_new),
@@ -634,9 +664,11 @@ def solve_alternating(
             np.maximum(t2, 1e-300),
             params.v_max,
             params.p_max,
+            mu_start=mu,
         )
+        mu = np.where(sub.feasible, sub.mu1, mu)
         p_s = params.sensing_power(splits, p_new, qs)
-        energy = np.where(sub.feasible & np.isfinite(p_s) & (p_cap > 0), params.T_sen * p_s + sub.energy, np.inf)
+        energy = np.where(sub.feasible & np.isfinite(p_s) & searched, params.T_sen * p_s + sub.energy, np.inf)
         # Keep the previous iterate where the step would leave the feasible set.
         moved = np.isfinite(energy)
         p = np.where(moved, p_new, p)

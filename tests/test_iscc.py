@@ -9,12 +9,13 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 from tolerances import GOLDEN_VS_SCALAR, ISCC_FEAS, ISCC_RANDOM_GAP, ISCC_VS_GLOBAL
 
+from edgeopt.baselines.iscc import typical_iscc
 from edgeopt.bench.instances import random_iscc_params
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.status import Status
 from edgeopt.problems.iscc import IsccProblem, u_pruning
 from edgeopt.scenarios import iscc as scenario
-from edgeopt.solvers.iscc import GOLDEN_ITERATIONS, _golden
+from edgeopt.solvers.iscc import GOLDEN_ITERATIONS, _golden, solve_alternating
 
 # Baselines inside the proposed method's design space: it can never do worse than them.
 NESTED_BASELINES = ("on_server", "on_device", "no_pruning", "jcc")
@@ -128,6 +129,17 @@ def test_bad_parameters_are_named() -> None:
     params = scenario.params("table2")
     with pytest.raises(InvalidParameterError, match="feature_size"):
         params.replace(feature_size=np.ones(3))
+    with pytest.raises(InvalidParameterError, match="components"):
+        typical_iscc(params, components=0)
+    with pytest.raises(InvalidParameterError, match="residual_energy"):
+        typical_iscc(params, residual_energy=1.0)
+
+
+def test_algorithm2_settles_before_its_round_cap() -> None:
+    # Where the deadline binds, the golden-section result used to stop just below the cap and the
+    # alternation crept down for all 50 rounds; keeping the end point when it is no worse ends that.
+    rounds = [solve_alternating(random_iscc_params(seed)).extras["rounds"] for seed in range(30)]
+    assert max(rounds) < 50
 
 
 def test_scenario_constants_are_rederived_from_the_seed() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
@@ -56,21 +57,31 @@ def jcc(params: IsccParams) -> Solution:
     return _restricted(params, splits, qs, p_s_fixed=params.p_max)
 
 
-def typical_iscc(params: IsccParams) -> Solution:
+def typical_iscc(
+    params: IsccParams, *, components: int = PCA_COMPONENTS, residual_energy: float = PCA_RESIDUAL_ENERGY
+) -> Solution:
     """PCA feature extraction at the device, a fixed classifier at the server (refs [28], [29]).
 
-    The device projects the ``N_0``-element input on ``PCA_COMPONENTS``
-    components (``2 N_0 k`` FLOPs, at speed ``v_e``) and uploads the ``k``
-    coefficients with ``Q`` bits. Accuracy:
-    ``R_0(P_s) (1 - m(0) [E_pca + A_q(k) v(Q)])`` with ``E_pca`` the discarded
-    energy and ``A_q(k)`` the quantisation constant of split 0 scaled to ``k``
-    elements. ``Q``, ``P_s``, ``P_c`` and ``v_e`` are optimised.
+    The device projects the ``N_0``-element input on ``k = components``
+    principal components (``2 N_0 k`` FLOPs, at speed ``v_e``) and uploads
+    the ``k`` coefficients with ``Q`` bits. Accuracy:
+    ``R_0(P_s) (1 - m(0) [E_pca + A_q(k) v(Q)])`` with ``E_pca =
+    residual_energy`` the discarded share of the (unit-norm) input energy and
+    ``A_q(k)`` the quantisation constant of split 0 scaled to ``k`` elements.
+    ``Q``, ``P_s``, ``P_c`` and ``v_e`` are optimised. The comparison
+    (``IsccProblem.solve("typical_iscc")``) always uses the fixed defaults;
+    the keywords exist for sensitivity studies, such as the notebook's
+    break-even residual energy.
     """
-    k = PCA_COMPONENTS
+    k = int(components)
+    if not 1 <= k <= params.feature_size[0]:
+        raise InvalidParameterError(f"components must be in 1..N_0 = {params.feature_size[0]:.0f}, got {components!r}")
+    if not 0.0 <= residual_energy < 1.0:
+        raise InvalidParameterError(f"residual_energy must be in [0, 1), got {residual_energy!r}")
     n0 = float(params.feature_size[0])
     q = np.arange(2, params.q_max + 1)
     quant = params.quantisation_constant[0] * k / n0 * v_quantisation(q)
-    p_s = params.sensing_power_for_error(params.inverse_margin[0] * (PCA_RESIDUAL_ENERGY + quant))
+    p_s = params.sensing_power_for_error(params.inverse_margin[0] * (residual_energy + quant))
     t2 = params.T_max - params.T_sen - params.server_flops(0) / params.v_server
     sub = lemma4(
         k * q / params.bandwidth,

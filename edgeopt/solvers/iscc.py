@@ -651,8 +651,13 @@ def solve_alternating(
         # has no feasible p this round: it keeps its p, and its bracket is a placeholder at 1. (Below the
         # kink the line's cap is too high and h1 there is infinite although a lower p may fit: such pairs
         # are searched anyway.)
-        searched = (p_cap > 0) & (np.isfinite(h1(p_cap)) | (p_cap < kink))
+        at_cap = h1(p_cap)
+        searched = (p_cap > 0) & (np.isfinite(at_cap) | (p_cap < kink))
         found = _golden(h1, np.where(searched, 1e-12, 1.0), np.where(searched, p_cap, 1.0), iterations)
+        # The minimum is often the cap itself (the deadline binds). Golden section then ends within
+        # ~sqrt(machine eps) below it, where h1 is flat to rounding; from there the next round's cap is
+        # lower and the alternation creeps down by ~1e-8 per round. The end point is kept when no worse.
+        found = np.where(at_cap <= h1(found), p_cap, found)
         p_new = np.where(searched, found, p)
         sub = lemma4(
             a1,

@@ -458,13 +458,19 @@ def design_grid(params: IsccParams) -> tuple[np.ndarray, np.ndarray]:
 
 
 def reduced_energy(
-    params: IsccParams, split: np.ndarray, q: np.ndarray, p: np.ndarray, p_s_fixed: float | None = None
+    params: IsccParams,
+    split: np.ndarray,
+    q: np.ndarray,
+    p: np.ndarray,
+    p_s_fixed: float | None = None,
+    mu_start: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     """``h(p)``: the energy with Lemma 3's ``P_s`` and Lemma 4's ``(P_c, v_e)``, for broadcast (split, Q, p).
 
     With ``p_s_fixed`` the sensing power is held there (the JC&C baseline)
-    and the accuracy constraint is checked instead. Returns the energy
-    (``inf`` where infeasible) and ``P_s``, ``P_c``, ``v_e``.
+    and the accuracy constraint is checked instead. ``mu_start`` is passed
+    to :func:`lemma4`. Returns the energy (``inf`` where infeasible) and
+    ``P_s``, ``P_c``, ``v_e`` and Lemma 4's ``mu_1``.
     """
     if p_s_fixed is None:
         p_s = params.sensing_power(split, p, q)
@@ -484,9 +490,10 @@ def reduced_energy(
         np.maximum(t2, 1e-300),
         params.v_max,
         params.p_max,
+        mu_start=mu_start,
     )
     energy = np.where((t2 > 0) & sub.feasible & np.isfinite(p_s), params.T_sen * p_s + sub.energy, np.inf)
-    return energy, p_s, sub.p_c, sub.v_e
+    return energy, p_s, sub.p_c, sub.v_e, sub.mu1
 
 
 def _golden(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, iterations: int) -> np.ndarray:
@@ -513,7 +520,7 @@ def _golden(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarra
 def _best(
     params: IsccParams, split: np.ndarray, q: np.ndarray, p: np.ndarray, p_s_fixed: float | None
 ) -> tuple[dict[str, np.ndarray], float]:
-    energy, p_s, p_c, v_e = reduced_energy(params, split, q, p, p_s_fixed)
+    energy, p_s, p_c, v_e, _ = reduced_energy(params, split, q, p, p_s_fixed)
     k = int(np.argmin(energy))
     p_c_k = float(p_c[k]) if params.upload_bits(split[k], q[k]) > 0 else 0.0
     x = point(int(split[k]), int(q[k]), float(p[k]), float(p_s[k]), p_c_k, float(v_e[k]))
@@ -555,12 +562,15 @@ def search(
         lo = np.zeros(splits.size)
         hi = np.ones(splits.size)
         steps = np.arange(grid) / (grid - 1)
+        mu_best = None
         for stage in range(stages):
             # Stage 0 samples (0, 1] without p = 0; later stages the closed bracket.
             ps = lo[:, None] + (hi - lo)[:, None] * (
                 steps[None, :] if stage else (np.arange(1, grid + 1) / grid)[None, :]
             )
-            energy = reduced_energy(params, splits[:, None], qs[:, None], ps, p_s_fixed)[0]
+            # Lemma 4's Newton starts from the time price at the pair's best sample of the last stage:
+            # the new samples lie beside it, so their prices are close.
+            energy, _, _, _, mu = reduced_energy(params, splits[:, None], qs[:, None], ps, p_s_fixed, mu_best)
             best = np.argmin(energy, axis=1)
             rows = np.arange(splits.size)
             if stage == 0:
@@ -568,7 +578,9 @@ def search(
                 if not keep.any():
                     return infeasible("no (split, Q, p) meets both the accuracy target and the latency budget")
                 splits, qs, ps, best, lo, hi = splits[keep], qs[keep], ps[keep], best[keep], lo[keep], hi[keep]
+                mu = mu[keep]
                 rows = np.arange(splits.size)
+            mu_best = mu[rows, best][:, None]
             p_best = ps[rows, best]
             lo = ps[rows, np.maximum(best - 1, 0)]
             hi = ps[rows, np.minimum(best + 1, ps.shape[1] - 1)]

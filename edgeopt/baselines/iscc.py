@@ -82,7 +82,7 @@ def typical_iscc(
     q = np.arange(2, params.q_max + 1)
     quant = params.quantisation_constant[0] * k / n0 * v_quantisation(q)
     p_s = params.sensing_power_for_error(params.inverse_margin[0] * (residual_energy + quant))
-    t2 = params.T_max - params.T_sen - params.server_flops(0) / params.v_server
+    t2 = params.device_and_upload_time(0)
     sub = lemma4(
         k * q / params.bandwidth,
         2.0 * n0 * k,

@@ -56,6 +56,7 @@ from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
 from edgeopt.core.validate import positive_scalar
+from edgeopt.models.channel import shannon_rate_bits
 from edgeopt.models.dnn import layer_flops
 
 Q_MAX = 16
@@ -241,6 +242,25 @@ class IsccParams:
         tail = np.concatenate([np.cumsum(per_layer[::-1])[::-1], [0.0]])
         return np.asarray(tail[np.asarray(split)])
 
+    def design_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """All (split, Q) designs: ``Q = 2..q_max`` at every split that uploads, ``Q = 0`` (unused) at ``l = L``."""
+        uploads = np.arange(self.n_layers)
+        bits = np.arange(2, self.q_max + 1)
+        splits = np.concatenate([np.repeat(uploads, bits.size), [self.n_layers]])
+        qs = np.concatenate([np.tile(bits, uploads.size), [0]])
+        return splits, qs
+
+    def upload_time(self, split: Any, q: Any, p_c: Any) -> np.ndarray:
+        """``T_comm = N_l Q / (B log2(1 + gamma P_c))``, eq. (8), by the shared Shannon rate; 0 with nothing sent."""
+        bits = self.upload_bits(split, q)
+        rate = shannon_rate_bits(np.asarray(p_c, dtype=float), self.gain, self.bandwidth, self.noise_psd)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(np.where(bits > 0, bits / rate, 0.0))
+
+    def device_and_upload_time(self, split: Any) -> np.ndarray:
+        """``T2 = T_max - T_sen - A_s(l) / v_s``: what the deadline leaves for device computation and upload."""
+        return np.asarray(self.T_max - self.T_sen - self.server_flops(split) / self.v_server)
+
     def upload_bits(self, split: Any, q: Any) -> np.ndarray:
         """``N_l Q`` (0 for the on-device split ``l = L``)."""
         split = np.asarray(split)
@@ -284,24 +304,21 @@ class IsccParams:
         return np.asarray(np.where(ok, power, np.inf))
 
     def energy(self, split: Any, q: Any, p: Any, p_s: Any, p_c: Any, v_e: Any) -> np.ndarray:
-        """Device energy (22) of a point: sensing + computation + upload, in J."""
+        """Device energy (22) of a point: sensing + computation + upload (9), in J."""
         a2 = self.device_flops(split, p)
-        bits = self.upload_bits(split, q)
         p_c = np.asarray(p_c, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            upload = np.where(bits > 0, p_c * bits / (self.bandwidth * np.log2(1.0 + self.gamma * p_c)), 0.0)
+        upload = np.where(self.upload_bits(split, q) > 0, p_c * self.upload_time(split, q, p_c), 0.0)
         return np.asarray(np.asarray(p_s) * self.T_sen + self.kappa * a2 * np.asarray(v_e) ** 2 + upload)
 
     def latency(self, split: Any, q: Any, p: Any, p_c: Any, v_e: Any) -> np.ndarray:
         """Total latency (C2), in s."""
         a2 = self.device_flops(split, p)
-        bits = self.upload_bits(split, q)
-        p_c = np.asarray(p_c, dtype=float)
         v_e = np.asarray(v_e, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            upload = np.where(bits > 0, bits / (self.bandwidth * np.log2(1.0 + self.gamma * p_c)), 0.0)
             compute = np.where(a2 > 0, a2 / v_e, 0.0)
-        return np.asarray(self.T_sen + compute + self.server_flops(split) / self.v_server + upload)
+        return np.asarray(
+            self.T_sen + compute + self.server_flops(split) / self.v_server + self.upload_time(split, q, p_c)
+        )
 
     def violations(self, x: dict[str, np.ndarray]) -> dict[str, float]:
         """Relative violations of C1, C2 and the bounds at a point ``x`` (keys as in ``Solution.x``)."""

@@ -29,21 +29,13 @@ from edgeopt.core.status import Status
 from edgeopt.problems.iscc import IsccParams, infeasibility_reason, make_solution, point
 
 
-def _pairs(params: IsccParams) -> tuple[np.ndarray, np.ndarray]:
-    split = [s for s in range(params.n_layers) for _ in range(2, params.q_max + 1)] + [params.n_layers]
-    q = [q for _ in range(params.n_layers) for q in range(2, params.q_max + 1)] + [0]
-    return np.array(split), np.array(q)
-
-
 def two_variable_energy(
     params: IsccParams, split: np.ndarray, q: np.ndarray, p: np.ndarray, p_c: np.ndarray
 ) -> tuple[np.ndarray, ...]:
     """Energy (``inf`` if infeasible), ``P_s`` and ``v_e`` at broadcast ``(split, Q, p, P_c)``."""
     p_s = params.sensing_power(split, p, q)
     bits = params.upload_bits(split, q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_comm = np.where(bits > 0, bits / (params.bandwidth * np.log2(1.0 + params.gamma * p_c)), 0.0)
-    left = params.T_max - params.T_sen - params.server_flops(split) / params.v_server - t_comm
+    left = params.device_and_upload_time(split) - params.upload_time(split, q, p_c)
     a2 = params.device_flops(split, p)
     with np.errstate(divide="ignore", invalid="ignore"):
         v_e = np.where(a2 > 0, a2 / left, 0.0)
@@ -58,7 +50,7 @@ def solve_global(params: IsccParams, grid: int = 200, polish: int = 5) -> Soluti
     reason = infeasibility_reason(params)
     if reason is not None:
         return infeasible(reason)
-    split, q = _pairs(params)
+    split, q = params.design_pairs()
     ps = np.arange(1, grid + 1) / grid
     pcs = params.p_max * np.logspace(-6, 0, grid)
     energy = two_variable_energy(params, split[:, None, None], q[:, None, None], ps[None, :, None], pcs[None, None, :])[

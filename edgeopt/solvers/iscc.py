@@ -444,17 +444,8 @@ GOLDEN_ITERATIONS = 60
 
 
 def design_grid(params: IsccParams) -> tuple[np.ndarray, np.ndarray]:
-    """All (split, Q) pairs of the outer enumeration: ``Q = 2..q_max`` for uploads, ``Q = 0`` on the device."""
-    splits, qs = [], []
-    for split in range(params.n_layers + 1):
-        if split == params.n_layers:
-            splits.append(split)
-            qs.append(0)
-        else:
-            for q in range(2, params.q_max + 1):
-                splits.append(split)
-                qs.append(q)
-    return np.array(splits), np.array(qs)
+    """All (split, Q) pairs of the outer enumeration (:meth:`IsccParams.design_pairs`)."""
+    return params.design_pairs()
 
 
 def reduced_energy(
@@ -479,7 +470,7 @@ def reduced_energy(
         p_s = np.where(meets, p_s_fixed, np.inf)
     a1 = params.upload_bits(split, q) / params.bandwidth
     a2 = params.device_flops(split, p)
-    t2 = params.T_max - params.T_sen - params.server_flops(split) / params.v_server
+    t2 = params.device_and_upload_time(split)
     sub = lemma4(
         a1,
         a2,
@@ -627,7 +618,7 @@ def solve_alternating(
     v_e = np.full(n, params.v_max)
     p = np.ones(n)
     a1 = params.upload_bits(splits, qs) / params.bandwidth
-    t2 = params.T_max - params.T_sen - params.server_flops(splits) / params.v_server
+    t2 = params.device_and_upload_time(splits)
     previous = np.full(n, np.inf)
     # Per-pair constants of step (a), computed once: the error is err_base + err_per_u u(p)
     # and the device runs layers 1..split.
@@ -638,8 +629,7 @@ def solve_alternating(
     rounds = 0
     while rounds < max_rounds:
         rounds += 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_comm = np.where(a1 > 0, a1 / np.log2(1.0 + params.gamma * p_c), 0.0)
+        t_comm = params.upload_time(splits, qs, p_c)
         # Step (a): the device's FLOPs must fit in T_1 = T2 - T_comm at speed v_e; A_2 is affine in p
         # above the kink, which gives the cap on p that bounds the search. Below the kink the line
         # undercounts, so the search's function also checks the budget itself.
@@ -687,7 +677,7 @@ def solve_alternating(
             mu_start=mu,
         )
         mu = np.where(sub.feasible, sub.mu1, mu)
-        p_s = params.sensing_power(splits, p_new, qs)
+        p_s = params.sensing_power_for_error(err_base + err_per_u * u_pruning(p_new))
         energy = np.where(sub.feasible & np.isfinite(p_s) & searched, params.T_sen * p_s + sub.energy, np.inf)
         # Keep the previous iterate where the step would leave the feasible set.
         moved = np.isfinite(energy)

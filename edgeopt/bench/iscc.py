@@ -104,17 +104,17 @@ def _lemma4_rows(n: int, n_cvxpy: int) -> list[dict[str, Any]]:
         times.append(time.perf_counter() - start)
     batch = statistics.median(times)
     model = Lemma4Cvxpy()
-    a1, a2, _, _, gain, _, t2, _, _ = args
-    gamma = gain / (1e5 * 1e-9)
+    a1, a2, bandwidth, noise_psd, gain, kappa, t2, v_max, p_max = args
+    gamma = gain / (bandwidth * noise_psd)
     per, energies, statuses = [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.perf_counter()
-        model.solve_one(a1[0], a2[0], gamma[0], 1e-21, t2[0], 8e6, 1.0)
+        model.solve_one(a1[0], a2[0], gamma[0], kappa, t2[0], v_max, p_max)
         first = time.perf_counter() - start
         for i in range(n_cvxpy):
             start = time.perf_counter()
-            energy, _, _, status = model.solve_one(a1[i], a2[i], gamma[i], 1e-21, t2[i], 8e6, 1.0)
+            energy, _, _, status = model.solve_one(a1[i], a2[i], gamma[i], kappa, t2[i], v_max, p_max)
             per.append(time.perf_counter() - start)
             energies.append(energy)
             statuses.append(status)

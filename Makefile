@@ -22,6 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m ruff check edgeopt tests
 	$(BIN)/python -m ruff format --check edgeopt tests
 	$(BIN)/python -m mypy edgeopt
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 bench-slow: $(STAMP)

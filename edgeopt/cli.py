@@ -1,59 +1,156 @@
-"""Command line: ``edgeopt bench {fog,cut_selection,iscc} [--json] [--quick]`` and ``edgeopt solve SCENARIO``."""
+"""Command line: ``edgeopt list``, ``edgeopt solve PROBLEM SCENARIO`` and ``edgeopt bench PROBLEM``.
+
+Every list here comes from ``edgeopt.PROBLEMS`` and the problems' own method
+tables and scenario files, so a new problem appears without touching this file.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+from edgeopt.bench import benchmark, benchmarks
+from edgeopt.core.errors import EdgeOptError
+from edgeopt.core.solution import Solution
+from edgeopt.problems.registry import PROBLEMS
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``edgeopt`` command."""
     parser = argparse.ArgumentParser(prog="edgeopt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="print every problem with its methods and named scenarios")
+    solve = sub.add_parser("solve", help="solve a named scenario of a problem and print the result")
+    solve.add_argument("problem", help=f"one of {', '.join(PROBLEMS)}")
+    solve.add_argument("scenario", nargs="?", help="a scenario name (see `edgeopt list`)")
+    solve.add_argument("--method", default=None, help="a registered method (default: the problem's default)")
+    solve.add_argument("--json", action="store_true", help="print the solution as one JSON object")
     bench = sub.add_parser("bench", help="run a problem's benchmark")
-    bench.add_argument("problem", choices=["fog", "cut_selection", "iscc"])
+    bench.add_argument("problem", choices=benchmarks())
     bench.add_argument("--json", action="store_true", help="print the rows as one JSON array")
     bench.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
-    solve = sub.add_parser("solve", help="solve a named fog scenario and print the result")
-    solve.add_argument("scenario")
-    solve.add_argument("--method", default=None)
     args = parser.parse_args(argv)
-    if args.command == "bench":
-        from edgeopt.bench import cut_selection, fog, iscc
+    try:
+        if args.command == "list":
+            print(_listing())
+            return 0
+        if args.command == "solve":
+            return _solve(args.problem, args.scenario, args.method, args.json)
+        return _bench(args.problem, args.quick, args.json)
+    except EdgeOptError as err:
+        print(f"edgeopt: error: {err}", file=sys.stderr)
+        return 2
 
-        runner = {"fog": fog.run, "cut_selection": cut_selection.run, "iscc": iscc.run}[args.problem]
-        if args.json:
-            # Native solvers (HiGHS prints a banner from C++) write to file descriptor 1; send
-            # that to stderr while the benchmark runs so that stdout holds only the JSON array.
-            sys.stdout.flush()
-            saved = os.dup(1)
-            os.dup2(2, 1)
-            try:
-                rows, report = runner(quick=args.quick)
-            finally:
-                sys.stdout.flush()
-                os.dup2(saved, 1)
-                os.close(saved)
+
+def _listing() -> str:
+    lines = []
+    for name, cls in PROBLEMS.items():
+        methods = cls.method_names()
+        batched = sorted(cls.BATCH_METHODS)
+        lines.append(f"{name} ({cls.__name__})")
+        lines.append(f"  methods:   {methods[0]} (default), {', '.join(methods[1:])}")
+        if batched:
+            lines.append(f"  batched:   {', '.join(batched)}")
+        lines.append(f"  scenarios: {', '.join(cls.scenarios()) or '-'}")
+    return "\n".join(lines)
+
+
+def _solve(problem: str, scenario: str | None, method: str | None, as_json: bool) -> int:
+    if problem not in PROBLEMS:
+        fog = PROBLEMS["fog"]
+        if scenario is None and problem in fog.scenarios():
+            # The 0.1 form `edgeopt solve SCENARIO` knew only fog scenarios.
+            warnings.warn(
+                f"`edgeopt solve {problem}` is now `edgeopt solve fog {problem}`", DeprecationWarning, stacklevel=2
+            )
+            problem, scenario = "fog", problem
         else:
-            rows, report = runner(quick=args.quick)
-        if args.json:
-            json.dump(rows, sys.stdout)
-            sys.stdout.write("\n")
-        else:
-            print(report)
+            print(f"edgeopt: error: unknown problem {problem!r}; available: {', '.join(PROBLEMS)}", file=sys.stderr)
+            return 2
+    cls = PROBLEMS[problem]
+    if scenario is None:
+        print(f"edgeopt: error: name a scenario of {problem}: {', '.join(cls.scenarios())}", file=sys.stderr)
+        return 2
+    sol = cls.from_scenario(scenario).solve(method)
+    if as_json:
+        json.dump(_solution_json(problem, scenario, sol), sys.stdout)
+        sys.stdout.write("\n")
         return 0
-    import edgeopt as eo
-
-    prob = eo.FogPartitioning.from_scenario(args.scenario)
-    sol = prob.solve(args.method)
-    print(f"status {sol.status.value}  objective {sol.objective:.6e} J  time {sol.solve_time_s * 1e3:.2f} ms")
-    if sol.has_point:
-        print("rows", sol.x["rows"].round(2).tolist())
-    else:
+    print(f"{problem} {scenario}: {sol!r}")
+    if sol.reason:
         print("reason:", sol.reason)
+    for key, value in sol.x.items():
+        arr = np.asarray(value)
+        shown = arr.round(6).tolist() if arr.size <= 12 else f"array of shape {arr.shape}"
+        print(f"  {key} = {shown}")
     return 0
+
+
+def _bench(problem: str, quick: bool, as_json: bool) -> int:
+    runner = benchmark(problem)
+    if as_json:
+        # Native solvers (HiGHS prints a banner from C++) write to file descriptor 1; send
+        # that to stderr while the benchmark runs so that stdout holds only the JSON array.
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(2, 1)
+        try:
+            rows, report = runner(quick=quick)
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+        json.dump(rows, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        rows, report = runner(quick=quick)
+        print(report)
+    return 0
+
+
+def _solution_json(problem: str, scenario: str, sol: Solution) -> dict[str, Any]:
+    return {
+        "problem": problem,
+        "scenario": scenario,
+        "method": sol.method,
+        "status": sol.status.value,
+        "objective": sol.objective if math.isfinite(sol.objective) else None,
+        "iterations": sol.iterations,
+        "solve_time_s": sol.solve_time_s,
+        "reason": sol.reason,
+        "x": {k: _plain(v) for k, v in sol.x.items()},
+        "extras": {k: _plain(v) for k, v in sol.extras.items() if _plain(v) is not _SKIP},
+    }
+
+
+_SKIP = object()
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy of ``value`` (non-finite floats as None); ``_SKIP`` for what JSON cannot hold."""
+    if isinstance(value, str | bool) or value is None:
+        return value
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        if isinstance(value, int | np.integer):
+            return int(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, np.ndarray | list | tuple):
+        arr = np.asarray(value)
+        if arr.dtype.kind in "biuf":
+            flat = [None if isinstance(v, float) and not math.isfinite(v) else v for v in arr.reshape(-1).tolist()]
+            return np.array(flat, dtype=object).reshape(arr.shape).tolist()
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return _SKIP
 
 
 if __name__ == "__main__":  # pragma: no cover

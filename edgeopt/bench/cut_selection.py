@@ -4,7 +4,8 @@ Instances (rows per ``shared/BENCH_SCHEMA.md``):
 
 ``mnist-1M``
     1e6 channel gains (path loss over five decades times Rayleigh fading) on
-    the compressed MNIST CNN with the raw input allowed: 24 candidate cuts.
+    the compressed MNIST CNN with the raw input allowed: 24 candidate cuts
+    (the named scenario ``"mnist"`` with ``samples=1_000_000``).
     Rows ``analytic`` (the envelope; median of 5 timed runs) and
     ``exhaustive`` (the full energy matrix and its row minimum).
 ``mnist-10k``
@@ -13,7 +14,7 @@ Instances (rows per ``shared/BENCH_SCHEMA.md``):
     gains (the energy matrix is data, not a ``cp.Parameter``: a DPP
     parameter of that size would cost more to canonicalise than it saves).
 ``trajectory-power``
-    The Fig. 4(a) walk at W = 5 MHz with power control: ``analytic`` against
+    The Fig. 4(a) walk at W = 5 MHz with power control (the named scenario): ``analytic`` against
     ``cvxpy``/CLARABEL (one conic program per candidate cut, then the row
     minimum), and the paper's fixed 1 mW as the ``fixed-power`` baseline.
 """
@@ -28,18 +29,13 @@ import numpy as np
 
 from edgeopt.bench.common import environment, fmt, save, timed_solves
 from edgeopt.core.solution import Solution
-from edgeopt.models.zoo import mnist_cnn
-from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams
-from edgeopt.problems.cut_selection_cvxpy import power_control_cvxpy
-from edgeopt.scenarios import cut_selection as scenario
+from edgeopt.problems.cut_selection import CutSelection
+from edgeopt.problems.cut_selection import scenarios as scenario
+from edgeopt.problems.cut_selection.reference import power_control_cvxpy
 
-SEED = 20261123
-
-
-def gains(n: int, seed: int = SEED) -> np.ndarray:
-    """Seeded gains: log-uniform path loss over 1e-4..10 times ``|CN(0,1)|^2``."""
-    rng = np.random.default_rng(seed)
-    return 10 ** rng.uniform(-4, 1, n) * rng.exponential(size=n)
+# The gains' generator and seed are the "mnist" scenario's, shared with the tests.
+SEED = scenario.SEED
+gains = scenario.random_gains
 
 
 def _row(
@@ -69,11 +65,9 @@ def _row(
 def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
     """Run the benchmark; returns the rows and the Markdown report (also written to disk)."""
     rows: list[dict[str, Any]] = []
-    model = scenario.energy_model()
-    small = scenario.compressed(mnist_cnn())
     n_big = 100_000 if quick else 1_000_000
-    g = gains(n_big)
-    big = CutSelectionParams.from_profile(small, g, 5e6, 1e-9, energy_model=model, allow_raw=True)
+    big = scenario.params("mnist", samples=n_big, seed=SEED)
+    g = big.gains
     layers = int(big.candidates.size)
     sol, first, resolve = timed_solves(CutSelection(big), "analytic", 6, skip_first=True)
     ex, ex_first, ex_resolve = timed_solves(CutSelection(big), "exhaustive", 3, skip_first=True)
@@ -117,17 +111,17 @@ def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
              agreeing_samples=agree)
     )  # fmt: skip
 
-    rows.extend(_power_rows(model, small, quick))
+    rows.extend(_power_rows(quick))
     report = _report(rows)
     save(rows, report, "cut_selection_quick" if quick else "cut_selection")
     return rows, report
 
 
-def _power_rows(model: Any, small: Any, quick: bool) -> list[dict[str, Any]]:
-    _, g = scenario.trajectory()
+def _power_rows(quick: bool) -> list[dict[str, Any]]:
+    p = scenario.params("trajectory-power", bandwidth=scenario.config()["link"]["trajectory_bandwidth"])
     if quick:
-        g = g[::4]
-    p = scenario.params(small, g, scenario.config()["link"]["trajectory_bandwidth"], model, power_control=True)
+        p = p.replace(gains=p.gains[::4])
+    g = p.gains
     size = {"samples": int(g.size), "layers": int(p.candidates.size)}
     sol, first, resolve = timed_solves(CutSelection(p), "analytic", 6, skip_first=True)
     start = time.perf_counter()

@@ -18,9 +18,9 @@ import numpy as np
 import edgeopt as eo
 from edgeopt.bench.common import environment, save
 from edgeopt.bench.common import fmt as _fmt
-from edgeopt.bench.instances import random_fog_params
-from edgeopt.problems.fog import FogParams, constraint_violations
-from edgeopt.problems.fog_cvxpy import build, solve_model
+from edgeopt.problems.fog.model import FogParams, constraint_violations
+from edgeopt.problems.fog.reference import build, solve_model
+from edgeopt.problems.fog.scenarios import random_params
 
 SIZES = [(k, n) for k in (4, 10, 20, 50) for n in (2, 3, 4)]
 QUICK_SIZES = [(4, 2), (10, 3)]
@@ -75,7 +75,7 @@ def run(
     for K, N in QUICK_SIZES if quick else SIZES:
         for i in range(instances):
             seed = 1000 * K + 10 * N + i
-            p = random_fog_params(seed, K, N, "offload")
+            p = random_params(seed, K, N, "offload")
             name = f"random-{seed}"
             rng = np.random.default_rng(seed)
             variants = [_perturbed(p, rng) for _ in range(max(batch, resolves))]
@@ -158,13 +158,14 @@ def run(
 def _robustness(count: int, seed: int = 7) -> dict[str, Any]:
     """The default method on ``count`` random instances over the property tests' ranges, as one call.
 
-    ``K`` in 2-30, ``n_layers`` in 1-5, both regimes (``tests/strategies.py``),
+    ``K`` in 2-30, ``n_layers`` in 1-5, both regimes (``tests/strategies.py``,
+    :func:`edgeopt.problems.fog.scenarios.random_params`),
     drawn from ``numpy.random.default_rng(seed)``; every point is checked by
     :meth:`FogPartitioning.check`, independently of the solver's own certificate.
     """
     rng = np.random.default_rng(seed)
     params = [
-        random_fog_params(
+        random_params(
             int(rng.integers(0, 2**32 - 1)),
             int(rng.integers(2, 31)),
             int(rng.integers(1, 6)),
@@ -215,9 +216,9 @@ def _report(rows: list[dict[str, Any]]) -> str:
         "# Fog benchmark (Kilcioglu et al. 2021, problem (31))",
         "",
         f"{environment()} Seeded random 'offload' instances "
-        "(`edgeopt.bench.instances`). Objectives of CVXPY rows are at feasibility-repaired points; "
-        "gaps are against the best feasible row of each instance. Re-solves load new parameter values "
-        "(gains x U(0.9, 1.1)). Solver tolerances are the CVXPY defaults.",
+        "(`edgeopt.problems.fog.scenarios.random_params`). Objectives of CVXPY rows are at "
+        "feasibility-repaired points; gaps are against the best feasible row of each instance. Re-solves load "
+        "new parameter values (gains x U(0.9, 1.1)). Solver tolerances are the CVXPY defaults.",
         "",
         f"Times: a CVXPY re-solve is the median over the {_resolves(rows)} variants each solver re-solves "
         "one at a time in its built DPP model (failures are counted in their own column, not timed). "

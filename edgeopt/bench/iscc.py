@@ -5,12 +5,14 @@ Rows per ``shared/BENCH_SCHEMA.md``:
 * the Table III scenarios and Table II: ``analytic``, ``alternating`` (the
   paper's Algorithm 2), every baseline, and ``global``; ``rel_gap`` against
   ``global``; times are medians of 5 solves (``global``: one);
-* ``random-<seed>``: 100 random instances (``edgeopt.bench.instances.ISCC_RANGES``),
+* ``random-<seed>``: 100 random instances
+  (:func:`~edgeopt.problems.iscc.scenarios.random_params` over ``ISCC_RANGES``),
   ``analytic`` and ``alternating`` against ``global``;
-* ``lemma4-batch``: :func:`~edgeopt.solvers.iscc.lemma4` on 10,000 random
-  instances of (45) in one call (``throughput``), and ``cvxpy``/CLARABEL
-  re-solves of the first 200 of them (a DPP parameter update and ``solve()``
-  each); ``speedup_resolve`` is CVXPY's median time per instance over
+* ``lemma4-batch``: :func:`~edgeopt.problems.iscc.lemma4.lemma4` on 10,000 random
+  instances of (45) (:func:`~edgeopt.problems.iscc.scenarios.lemma4_instances`)
+  in one call (``throughput``), and ``cvxpy``/CLARABEL re-solves of the first
+  200 of them (a DPP parameter update and ``solve()`` each);
+  ``speedup_resolve`` is CVXPY's median time per instance over
   lemma4's time per instance, in the same run.
 """
 
@@ -23,13 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from edgeopt.baselines.iscc import BASELINES
 from edgeopt.bench.common import environment, fmt, save, timed_solves
-from edgeopt.bench.instances import random_iscc_params
 from edgeopt.core.solution import Solution
-from edgeopt.problems.iscc import IsccParams, IsccProblem
-from edgeopt.scenarios import iscc as scenario
-from edgeopt.solvers.iscc import Lemma4Cvxpy, lemma4
+from edgeopt.problems.iscc import BASELINES, IsccParams, IsccProblem, Lemma4Cvxpy, lemma4
+from edgeopt.problems.iscc import scenarios as scenario
+from edgeopt.problems.iscc.scenarios import lemma4_instances
 
 
 def _row(name: str, p: IsccParams, method: str, sol: Solution, **kw: Any) -> dict[str, Any]:
@@ -61,9 +61,9 @@ def _row(name: str, p: IsccParams, method: str, sol: Solution, **kw: Any) -> dic
 def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
     """Run the benchmark; returns the rows and the Markdown report (also written to disk)."""
     rows: list[dict[str, Any]] = []
-    named = [(n, scenario.params(n)) for n in ["table2", *scenario.scenarios()]]
+    named = [(n, scenario.params(n)) for n in scenario.names()]
     n_random = 20 if quick else 100
-    randoms = [(f"random-{seed}", random_iscc_params(seed)) for seed in range(n_random)]
+    randoms = [(f"random-{seed}", scenario.random_params(seed)) for seed in range(n_random)]
     for name, p in named + randoms:
         problem = IsccProblem(p)
         methods = ["analytic", "alternating"] + (list(BASELINES) if not name.startswith("random") else [])
@@ -83,16 +83,6 @@ def run(quick: bool = False) -> tuple[list[dict[str, Any]], str]:
     report = _report(rows)
     save(rows, report, "iscc_quick" if quick else "iscc")
     return rows, report
-
-
-def lemma4_instances(n: int, seed: int = 4) -> tuple[Any, ...]:
-    """Random instances of (45): uploads, device FLOPs, gains and deadlines over wide ranges."""
-    rng = np.random.default_rng(seed)
-    a1 = 10 ** rng.uniform(-4, -0.5, n) * (rng.random(n) > 0.05)
-    a2 = 10 ** rng.uniform(3, 7, n) * (rng.random(n) > 0.05)
-    gain = 10 ** rng.uniform(-3, 0, n)
-    t2 = 10 ** rng.uniform(-1.5, 0, n)
-    return a1, a2, 1e5, 1e-9, gain, 1e-21, t2, 8e6, 1.0
 
 
 def _lemma4_rows(n: int, n_cvxpy: int) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from edgeopt.core.errors import (
     SolverError,
     UnknownMethodError,
 )
-from edgeopt.core.problem import Problem
+from edgeopt.core.problem import Problem, register_method
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status, from_cvxpy_status
@@ -23,4 +23,5 @@ __all__ = [
     "Status",
     "UnknownMethodError",
     "from_cvxpy_status",
+    "register_method",
 ]

@@ -54,6 +54,15 @@ class Solution:
             if np.any(np.isnan(value)):
                 raise ValueError(f"Solution.x[{name!r}] contains NaN")
 
+    def __repr__(self) -> str:
+        # One line: arrays are summarised by their shapes, not printed.
+        shapes = ", ".join(f"{k}{tuple(np.shape(v))}" for k, v in self.x.items())
+        where = f" by {self.method!r}" if self.method else ""
+        return (
+            f"Solution({self.status.value}{where}, objective={self.objective:.6g}, x=[{shapes}], "
+            f"iterations={self.iterations}, time={self.solve_time_s * 1e3:.3g} ms)"
+        )
+
     @property
     def has_point(self) -> bool:
         """True when ``x`` holds a point (status optimal or feasible)."""

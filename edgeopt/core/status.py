@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class Status(str, enum.Enum):
+class Status(str, enum.Enum):  # noqa: UP042 - StrEnum would change str(Status.X)
     """Outcome of a solve.
 
     ``OPTIMAL``: a certified optimum (KKT / duality gap within tolerance).

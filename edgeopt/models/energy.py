@@ -8,7 +8,7 @@ parameters) would need 160 nJ per access, far above Table II. Counting every
 element moved through DRAM, the weights and the activations read and written,
 gives 1.6 nJ per element, inside Table II's DRAM range (1.3-2.6 nJ per
 access); that is our default (``count_activations=True``), and the value
-itself is calibrated in the scenario file ``scenarios/cut_selection.toml``.
+itself is calibrated in the scenario file ``edgeopt/problems/cut_selection/cut_selection.toml``.
 """
 
 from __future__ import annotations

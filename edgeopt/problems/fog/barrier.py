@@ -1,0 +1,633 @@
+"""Batched primal-dual interior point for the fog problem (31): ``method="analytic"``, the default.
+
+:mod:`~edgeopt.problems.fog.decomposition` reaches the optimum of (31) through the paper's
+dual decomposition, with nested Newton methods whose inner root searches cost
+tens of milliseconds per instance in Python. Here the same convex problem is
+solved in two phases, each vectorised over a batch of independent instances
+of the same size:
+
+1. a primal-dual interior-point path on the primal problem below, whose every
+   step is explicit (no root search inside, one stacked dense solve of order
+   ``K + N + 2`` per instance), to a point near the optimum;
+2. Newton's method on the decomposition's own optimality conditions, with the
+   closed forms (34)-(40) (:mod:`~edgeopt.problems.fog.kkt_newton`), which
+   converges from there to the exact point and multipliers.
+
+Each instance's answer is ``OPTIMAL`` only when its point is feasible and the
+Lagrange dual function at its multipliers is within 1e-9 of its energy (weak
+duality: a certificate of 1e-9-optimality,
+:func:`~edgeopt.problems.fog.certificate.certify_batch`). Instances not
+certified, or whose latency budget leaves less than 5 % to spare at the
+start, are handed to :func:`edgeopt.problems.fog.decomposition.solve`.
+
+**Variables**, scaled to be of order one: rows ``e_k = d_k / d_y``; layer
+times ``T_n = t_n / tau``; local times ``L_{k,n} = t^LOC_{k,n} / tau``;
+exchange times ``Z_{k,n,j} = t^EXC / tau`` for each link ``j`` (above,
+below) that exists; FRD times ``F_k = t^FRD_k / tau`` for ``k != master``.
+The powers and CPU speeds are eliminated exactly: sending ``D`` bits in time
+``t`` needs ``p = (exp(D / (B t)) - 1) / gamma`` (rate as printed,
+``B ln(1 + p g / (N0 B))``), and ``m`` cycles in time ``t`` need ``f = m / t``.
+
+**Objective** (eq. (24), divided by the start energy ``E0``):
+
+* local, eq. (12): ``kappa m^3 / t^2 = c^L e^3 / L^2`` with
+  ``c^L = kappa (a d_y)^3 / tau^2``, ``a`` the cycles per row;
+* exchange, eqs. (19)-(21): ``tau Z (p^c + expm1(delta / Z) / gamma)`` with
+  ``delta = D / (B tau)``;
+* FRD, eqs. (8)-(10): ``tau F (p^c_m + expm1((sigma e + zeta) / F) / gamma)``
+  with ``sigma = d_x d_y / (B tau)`` and ``zeta`` the node's fixed bits over
+  ``B tau``.
+
+Each term is convex (``e^3 / L^2`` and ``F expm1(y / F)`` are perspectives of
+convex functions). **Constraints**, all linear in these variables: time
+sharing ``s_t = T_n - L - sum_j Z >= 0`` (22); latency
+``1 - sum F - sum T >= 0`` (23); CPU speed ``L >= a d_y e / (f_max tau)``
+(16); power caps ``Z >= delta / x_max`` and
+``F >= (sigma e + zeta) / x^FRD_max`` (20), (10); ``e >= 0`` and
+``sum e = 1`` (4).
+
+**Path.** With a multiplier ``z >= 0`` per inequality and ``gap = s . z``,
+each iteration takes the Newton step on ``grad E = A^T z`` (with the row-sum
+multiplier) and ``s z = mu`` for ``mu = SIGMA gap / m`` (``m`` pairs): the
+Newton direction of the barrier function ``Phi_mu = E / E0 - mu sum log s``
+in the metric ``H_E + A^T (z / s) A``, so a descent direction for it. The
+primal step is cut to keep 1 % of every slack and backtracked on
+``Phi_mu`` (Armijo); the dual step keeps 1 % of every multiplier. The path
+ends when ``gap`` is below ``GAP_TARGET`` times both the energy and the
+latency budget's value ``phi tau``: where the energy hardly depends on the
+layer times, the multipliers are only accurate once the gap is small on that
+scale too. Instances that finish leave the batch.
+
+**Newton system.** The variables of one ``(k, n)`` pair, ``(L, Z_above,
+Z_below)``, have a Hessian ``diag(h) + w 1 1^T`` (``w = z_t / s_t``),
+inverted by Sherman-Morrison; they couple only to ``e_k`` (through
+``e^3 / L^2`` and the CPU bound) and to ``T_n``. ``F_k`` couples to ``e_k``
+and, through the latency bound's rank-one term, to every ``T`` and ``F``,
+which an auxiliary unknown ``lambda_L`` carries. Eliminating ``(L, Z)`` and
+``F`` leaves a dense system in ``(e, T, lambda_L)`` bordered by the row sum,
+of order ``K + N + 2``; the rest follows by back-substitution.
+
+**Start.** Rows in proportion to CPU speed; every time stretched from its
+minimum (full speed and power) by a share of the spare latency; multipliers
+``z = MU_START / (m s)``.
+
+**Cost.** Each iteration is ``O(S K N)`` elementwise work and ``S`` dense
+solves of order ``K + N + 2``; some 15-30 iterations, then 1-5 Newton steps
+of the local phase. At K = 20, N = 4, about 1.5 ms per instance in a batch
+of 100 on one core (the benchmark states the measured figure).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from edgeopt.core.solution import Solution
+from edgeopt.problems.fog import decomposition
+from edgeopt.problems.fog.certificate import certify_batch
+from edgeopt.problems.fog.closed_forms import ClosedForms, primal_point
+from edgeopt.problems.fog.kkt_newton import polish
+from edgeopt.problems.fog.min_latency import initial_rows
+from edgeopt.problems.fog.model import FogBatch, FogParams
+from edgeopt.solvers.batch import put_fields, take_batch, take_fields, where_fields
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+GAP_TARGET = 1e-7  # duality gap s.z at which the path ends, relative to the energy
+MU_START = 100.0  # the start's duals are MU_START / m / slack: a well-centred, cautious start
+SIGMA = 0.2  # each step aims at a fifth of the current gap (fastest of 0.05-0.3 on the benchmark)
+KEEP = 0.99  # fraction of the distance to the boundary a step may cover
+MAX_ITER = 120
+
+
+@dataclass
+class _Vars:
+    """The scaled primal variables of a batch (module docstring)."""
+
+    e: FloatArray  # (S, K)
+    T: FloatArray  # (S, N)
+    L: FloatArray  # (S, K, N)
+    Z: FloatArray  # (S, K, N, 2), 0 where the link does not exist
+    F: FloatArray  # (S, K), 0 at the master
+
+    def parts(self) -> tuple[FloatArray, ...]:
+        return (self.e, self.T, self.L, self.Z, self.F)
+
+    def step(self, d: _Vars, alpha: FloatArray) -> _Vars:
+        """``self + alpha d`` with one step length per instance."""
+        a1, a2 = alpha[:, None], alpha[:, None, None]
+        return _Vars(
+            self.e + a1 * d.e, self.T + a1 * d.T, self.L + a2 * d.L, self.Z + a2[..., None] * d.Z, self.F + a1 * d.F
+        )
+
+
+@dataclass
+class _Duals:
+    """Multipliers of the inequality families, in the order of :meth:`_Barrier.slacks`."""
+
+    t: FloatArray  # time sharing (S, K, N)
+    c: FloatArray  # CPU speed (S, K, N)
+    p: FloatArray  # link power (S, K, N, 2), 0 where no link
+    lat: FloatArray  # latency (S,)
+    f: FloatArray  # FRD power (S, K), 0 at the master
+    e: FloatArray  # rows (S, K)
+
+    def parts(self) -> tuple[FloatArray, ...]:
+        return (self.t, self.c, self.p, self.lat, self.f, self.e)
+
+
+def _per_instance(x: FloatArray, alpha: FloatArray) -> FloatArray:
+    """``alpha`` (S,) shaped to multiply an array with the batch axis first."""
+    return alpha.reshape(alpha.shape + (1,) * (x.ndim - 1))
+
+
+@dataclass
+class _Linear:
+    """The Newton matrix of one iterate and what the right-hand sides need."""
+
+    v: _Vars
+    z: _Duals
+    inv: tuple[FloatArray, ...]  # 1 / slack per family (0 where absent)
+    grads: tuple[FloatArray, ...]  # energy gradients (per E0): local in L and e (per layer), Z, FRD in e and F
+    q_l: FloatArray
+    q_z: FloatArray
+    den: FloatArray
+    w_t: FloatArray
+    h_le: FloatArray
+    h_ef: FloatArray
+    h_ff: FloatArray
+    M: FloatArray
+
+
+class _Barrier:
+    """Scaled constants of a batch, the slacks and the primal-dual Newton system."""
+
+    def __init__(self, params: Sequence[FogParams]) -> None:
+        self.params = list(params)
+        m = ClosedForms(self.params)
+        self.model = m
+        self.K, self.N = m.K, m.N
+        self.d_y = np.array([p.d_y for p in self.params])
+        self.tau = np.array([p.tau for p in self.params])
+        tau3, dy3 = self.tau[:, None, None], self.d_y[:, None, None]
+        self.link = m.mask.astype(float)  # 1 where the link exists
+        self.frd = m.frd_mask.astype(float)
+        self.c_local = m.kappa * (m.a * dy3) ** 3 / tau3**2  # J at e = L = 1
+        self.c_cpu = m.a * dy3 / (m.fmax * tau3)  # L >= c_cpu e
+        self.delta = np.where(m.mask, m.bits / (m.B_link * self.tau[:, None, None, None]), 0.0)
+        self.z_min = np.where(m.mask, self.delta / m.xmax, 0.0)
+        self.gamma = m.gamma
+        self.pc = m.pc
+        btau = m.B_frd * self.tau[:, None]
+        self.sigma = np.where(m.frd_mask, m.d_x * self.d_y[:, None] / btau, 0.0)
+        self.zeta = np.where(m.frd_mask, m.frd_fixed / btau, 0.0)
+        self.f_gamma = m.frd_gamma
+        self.f_pc = m.frd_pc
+        self.f_xmax = m.frd_xmax
+        self.ratio_f = self.sigma / self.f_xmax
+        # Number of inequality constraints per instance (the complementarity pairs).
+        self.m_bar = 2 * self.K * self.N + self.link.sum(axis=(1, 2, 3)) + 1 + self.frd.sum(axis=1) + self.K
+        ones = np.ones(len(self.params))
+        self.masks: tuple[FloatArray, ...] = (
+            ones[:, None, None],
+            ones[:, None, None],
+            self.link,
+            ones,
+            self.frd,
+            ones[:, None],
+        )
+        self.E0 = np.ones(len(self.params))
+
+    def energy(self, v: _Vars) -> FloatArray:
+        """Energy of each instance in joules (the objective (24))."""
+        tau = self.tau
+        local = np.sum(self.c_local * v.e[:, :, None] ** 3 / v.L**2, axis=(1, 2))
+        Z = np.where(self.link > 0, v.Z, 1.0)
+        exchange = tau * np.sum(self.link * Z * (self.pc + np.expm1(self.delta / Z) / self.gamma), axis=(1, 2, 3))
+        F = np.where(self.frd > 0, v.F, 1.0)
+        yf = (self.sigma * v.e + self.zeta) / F
+        frd = tau * np.sum(self.frd * F * (self.f_pc + np.expm1(yf) / self.f_gamma), axis=1)
+        return np.asarray(local + exchange + frd)
+
+    def merit(self, v: _Vars, mu: FloatArray) -> FloatArray:
+        """The barrier function ``E / E0 - mu sum log(slacks)``; ``inf`` outside the domain."""
+        S = v.e.shape[0]
+        logs = np.zeros(S)
+        inside = np.ones(S, dtype=bool)
+        for si in self.slacks(v):
+            flat = si.reshape(S, -1)
+            inside &= np.all(flat > 0, axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs += np.sum(np.log(flat), axis=1)
+        return np.where(inside, self.energy(v) / self.E0 - mu * logs, np.inf)
+
+    def slacks(self, v: _Vars) -> tuple[FloatArray, ...]:
+        """Time-sharing, CPU, link-power, latency, FRD-power and row slacks (1 where absent)."""
+        return (
+            v.T[:, None, :] - v.L - v.Z.sum(axis=-1),
+            v.L - self.c_cpu * v.e[:, :, None],
+            np.where(self.link > 0, v.Z - self.z_min, 1.0),
+            1.0 - v.F.sum(axis=1) - v.T.sum(axis=1),
+            np.where(self.frd > 0, v.F - (self.sigma * v.e + self.zeta) / self.f_xmax, 1.0),
+            v.e,
+        )
+
+    def slack_steps(self, dv: _Vars) -> tuple[FloatArray, ...]:
+        """The change of every slack along ``dv`` (all constraints are linear)."""
+        return (
+            dv.T[:, None, :] - dv.L - dv.Z.sum(axis=-1),
+            dv.L - self.c_cpu * dv.e[:, :, None],
+            self.link * dv.Z,
+            -dv.F.sum(axis=1) - dv.T.sum(axis=1),
+            self.frd * (dv.F - self.ratio_f * dv.e),
+            dv.e,
+        )
+
+    def linearise(self, v: _Vars, z: _Duals) -> _Linear:
+        """Hessian of the energy plus ``A^T (z / s) A``, reduced to ``(e, T)`` (module docstring)."""
+        S, K, N = v.e.shape[0], self.K, self.N
+        s = self.slacks(v)
+        inv = tuple(mask / si for si, mask in zip(s, self.masks, strict=True))
+        it, ic, ip, il, jf, ie = inv
+        scale = 1.0 / self.E0
+        # Local energy c e^3 / L^2 (per E0) and its derivatives.
+        cl = self.c_local * scale[:, None, None]
+        r = v.e[:, :, None] / v.L
+        f_L = -2.0 * cl * r**3
+        f_LL = 6.0 * cl * r**3 / v.L
+        f_e = 3.0 * cl * r**2
+        f_ee = 6.0 * cl * r / v.L
+        f_eL = -6.0 * cl * r**2 / v.L
+        # Exchange tau Z (pc + expm1(delta / Z) / gamma).
+        cx = (self.tau * scale)[:, None, None, None]
+        Z = np.where(self.link > 0, v.Z, 1.0)
+        y = self.delta / Z
+        ey = np.exp(y)
+        g_Z = self.link * cx * (self.pc + (np.expm1(y) - y * ey) / self.gamma)
+        h_Z = cx * y**2 * ey / (self.gamma * Z)
+        # FRD tau F (pc + expm1((sigma e + zeta) / F) / gamma_f).
+        cf = (self.tau * scale)[:, None]
+        F = np.where(self.frd > 0, v.F, 1.0)
+        yf = (self.sigma * v.e + self.zeta) / F
+        eyf = self.frd * np.exp(yf) * cf / self.f_gamma
+        fr_e = self.sigma * eyf
+        fr_F = self.frd * cf * self.f_pc + (np.expm1(yf) - yf * np.exp(yf)) * self.frd * cf / self.f_gamma
+        fr_ee = self.sigma**2 * eyf / F
+        fr_eF = -self.sigma * yf * eyf / F
+        fr_FF = yf**2 * eyf / F
+        # Weights z / s of the linearised complementarity.
+        w_t, w_c, w_p, w_l, w_f, w_e = (zi * ii for zi, ii in zip(z.parts(), inv, strict=True))
+        # (L, Z_above, Z_below) blocks: diag(h) + w_t 11^T, inverted by Sherman-Morrison.
+        q_l = 1.0 / (f_LL + w_c)
+        q_z = self.link / np.where(self.link > 0, h_Z + w_p, 1.0)
+        s1 = q_l + q_z.sum(axis=-1)
+        den = 1.0 + w_t * s1
+        h_le = f_eL - self.c_cpu * w_c
+        h_ee = (
+            np.sum(f_ee + self.c_cpu**2 * w_c - h_le**2 * (q_l - w_t * q_l**2 / den), axis=2)
+            + fr_ee
+            + self.ratio_f**2 * w_f
+            + w_e
+        )
+        h_ff = fr_FF + w_f + (1.0 - self.frd)  # 1 pins the master's (absent) F
+        h_ef = fr_eF - self.ratio_f * w_f
+        # Unknowns (de, dT, lambda_L, lambda_nu): dF is eliminated and the latency
+        # barrier's rank-one term w_l (1_T + 1_F)(1_T + 1_F)^T carried by lambda_L.
+        n = K + N + 2
+        M = np.zeros((S, n, n))
+        ke, kt = np.arange(K), K + np.arange(N)
+        M[:, ke, ke] = h_ee - h_ef**2 / h_ff
+        h_et = h_le * w_t * q_l / den
+        M[:, :K, K : K + N] = h_et
+        M[:, K : K + N, :K] = np.transpose(h_et, (0, 2, 1))
+        M[:, kt, kt] = np.sum(w_t - w_t**2 * s1 / den, axis=1)
+        M[:, K : K + N, K + N] = 1.0
+        M[:, K + N, K : K + N] = 1.0
+        e_l = -h_ef * self.frd / h_ff
+        M[:, :K, K + N] = e_l
+        M[:, K + N, :K] = e_l
+        M[:, K + N, K + N] = -np.sum(self.frd / h_ff, axis=1) - 1.0 / w_l
+        M[:, :K, K + N + 1] = 1.0
+        M[:, K + N + 1, :K] = 1.0
+        return _Linear(v, z, inv, (f_L, f_e, g_Z, fr_e, fr_F), q_l, q_z, den, w_t, h_le, h_ef, h_ff, M)
+
+    def direction(
+        self, lin: _Linear, targets: tuple[FloatArray, ...]
+    ) -> tuple[_Vars, tuple[FloatArray, ...], tuple[FloatArray, ...], FloatArray, BoolArray, _Vars]:
+        """Newton direction aiming at ``s * z = targets``; returns ``(dv, ds, dz, nu_scaled, ok, grad)``.
+
+        ``grad`` is the gradient of ``E / E0 - sum targets log(s)`` (the
+        barrier function when every target is ``mu``).
+
+        ``nu_scaled`` is minus the multiplier of ``sum e = 1``: the row marginal ``dE/de / E0``.
+        """
+        S, K, N = lin.v.e.shape[0], self.K, self.N
+        it, ic, ip, il, jf, ie = lin.inv
+        rt, rc, rp, rl, rf, re = targets
+        f_L, f_e, g_Zf, fr_e, fr_F = lin.grads
+        g_L = f_L + rt * it - rc * ic
+        g_Z = g_Zf + self.link * (rt * it)[..., None] - rp * ip
+        g_T = -np.sum(rt * it, axis=1) + (rl * il)[:, None]
+        g_F = self.frd * (fr_F - rf * jf + (rl * il)[:, None])
+        g_e = np.sum(f_e + self.c_cpu * rc * ic, axis=2) + fr_e + self.ratio_f * rf * jf - re * ie
+        q_l, q_z, den, w_t, h_le = lin.q_l, lin.q_z, lin.den, lin.w_t, lin.h_le
+        qg = q_l * g_L + np.sum(q_z * g_Z, axis=-1)
+        rhs_e = -g_e + np.sum(h_le * (q_l * g_L - w_t * q_l * qg / den), axis=2)
+        rhs_T = -g_T - np.sum(w_t * qg / den, axis=1)
+        rhs_F = -g_F
+        rhs = np.concatenate(
+            [
+                rhs_e - lin.h_ef * rhs_F / lin.h_ff,
+                rhs_T,
+                -np.sum(self.frd * rhs_F / lin.h_ff, axis=1, keepdims=True),
+                np.zeros((S, 1)),
+            ],
+            axis=1,
+        )
+        M = lin.M
+        ok = np.all(np.isfinite(M), axis=(1, 2)) & np.all(np.isfinite(rhs), axis=1)
+        if not ok.all():
+            M = np.where(ok[:, None, None], M, np.eye(M.shape[1]))
+            rhs = np.where(ok[:, None], rhs, 0.0)
+        try:
+            sol = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            sol = np.zeros_like(rhs)
+            for i in range(S):  # only after a singular system: find which instance it was
+                try:
+                    sol[i] = np.linalg.solve(M[i], rhs[i])
+                except np.linalg.LinAlgError:
+                    ok[i] = False
+        de, dT, lam_l = sol[:, :K], sol[:, K : K + N], sol[:, K + N]
+        dF = self.frd * (rhs_F - lin.h_ef * de - self.frd * lam_l[:, None]) / lin.h_ff
+        # Back-substitution for the eliminated (L, Z) blocks.
+        v_L = g_L + h_le * de[:, :, None] - w_t * dT[:, None, :]
+        v_Z = g_Z - self.link * (w_t * dT[:, None, :])[..., None]
+        qv = q_l * v_L + np.sum(q_z * v_Z, axis=-1)
+        dL = -(q_l * v_L - w_t * q_l * qv / den)
+        dZ = -(q_z * v_Z - (w_t * qv / den)[..., None] * q_z)
+        dv = _Vars(de, dT, dL, dZ, dF)
+        ds = self.slack_steps(dv)
+        dz = tuple(
+            ri * ii - zi - zi * ii * dsi for ri, ii, zi, dsi in zip(targets, lin.inv, lin.z.parts(), ds, strict=True)
+        )
+        ok &= np.all(np.isfinite(sol), axis=1)
+        return dv, ds, dz, -sol[:, K + N + 1], ok, _Vars(g_e, g_T, g_L, g_Z, g_F)
+
+
+def _to_boundary(values: tuple[FloatArray, ...], steps: tuple[FloatArray, ...], keep: float) -> FloatArray:
+    """Largest step (at most 1) that keeps a fraction ``1 - keep`` of every entry positive."""
+    alpha = np.ones(values[0].shape[0])
+    for x, dx in zip(values, steps, strict=True):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(dx < 0, -x / dx, np.inf)
+        alpha = np.minimum(alpha, keep * ratio.reshape(ratio.shape[0], -1).min(axis=1))
+    return alpha
+
+
+def _start(bar: _Barrier) -> tuple[_Vars, BoolArray]:
+    """A strictly feasible start: rows by CPU speed, every time stretched from its minimum.
+
+    ``ok`` is False where these rows cannot meet the latency budget with room
+    to spare (the nested solver then finds the minimum latency or reports
+    infeasibility).
+    """
+    e = np.stack([initial_rows(p) / p.d_y for p in bar.params])
+    L0 = bar.c_cpu * e[:, :, None]
+    busy = L0 + bar.z_min.sum(axis=-1)
+    T0 = busy.max(axis=1)
+    F0 = np.where(bar.frd > 0, (bar.sigma * e + bar.zeta) / bar.f_xmax, 0.0)
+    total = F0.sum(axis=1) + T0.sum(axis=1)
+    ok = total < 0.95
+    room = np.maximum(1.0 / np.maximum(total, 1e-300) - 1.0, 0.0)
+    c_in = (1.0 + 0.3 * room)[:, None, None]
+    c_out = (1.0 + 0.6 * room)[:, None]
+    v = _Vars(e, c_out * T0, c_in * L0, c_in[..., None] * bar.z_min, c_out * F0)
+    return v, ok
+
+
+def _path(bar: _Barrier, max_iter: int) -> tuple[_Vars, _Duals, FloatArray, BoolArray, FloatArray]:
+    """Primal-dual path following (a fixed centring parameter, Armijo on the barrier function).
+
+    Returns the point, the multipliers, the row price, convergence and the
+    iterations per instance. Finished instances leave the batch, so the work
+    follows the instances still iterating.
+    """
+    v, ok = _start(bar)
+    S = v.e.shape[0]
+    bar.E0 = np.where(ok, bar.energy(v), 1.0)
+    mu0 = MU_START / bar.m_bar
+    z = _Duals(*[mask * _per_instance(si, mu0) / si for si, mask in zip(bar.slacks(v), bar.masks, strict=True)])
+    everyone = np.ones(S, dtype=bool)
+    out_v, out_z = take_fields(v, everyone), take_fields(z, everyone)
+    out_nu = np.zeros(S)
+    converged = np.zeros(S, dtype=bool)
+    iterations = np.zeros(S)
+    idx = np.flatnonzero(ok)
+    cur = take_batch(bar, ok, nested=(ClosedForms,))  # the batch's ClosedForms is restricted with it
+    v, z, nu = take_fields(v, ok), take_fields(z, ok), np.zeros(idx.size)
+    for _ in range(max_iter):
+        if idx.size == 0:
+            break
+        s = cur.slacks(v)
+        gap = _dot(z.parts(), s)
+        # The gap must be small against the energy and against the value of the
+        # latency budget, phi tau (z.lat in these units): where the energy hardly
+        # depends on the layer times, the multipliers the local phase starts from
+        # are only accurate once the gap is small on that scale too.
+        done = gap <= GAP_TARGET * np.minimum(cur.energy(v) / cur.E0, z.lat)
+        if done.any():
+            converged[idx[done]] = True
+            put_fields(out_v, idx[done], take_fields(v, done))
+            put_fields(out_z, idx[done], take_fields(z, done))
+            out_nu[idx[done]] = nu[done]
+            keep = ~done
+            cur, v, z, nu, idx, gap = (
+                take_batch(cur, keep, nested=(ClosedForms,)),
+                take_fields(v, keep),
+                take_fields(z, keep),
+                nu[keep],
+                idx[keep],
+                gap[keep],
+            )
+            s = tuple(si[keep] for si in s)
+            if idx.size == 0:
+                break
+        iterations[idx] += 1
+        lin = cur.linearise(v, z)
+        # Aim at the central point whose gap is SIGMA times the current one: the
+        # Newton direction of the barrier function Phi_mu in the primal-dual
+        # metric, hence a descent direction for Phi_mu.
+        mu = SIGMA * gap / cur.m_bar
+        targets = tuple(mask * _per_instance(zi, mu) for zi, mask in zip(z.parts(), cur.masks, strict=True))
+        dv, ds, dz, nu, live, grad = cur.direction(lin, targets)
+        a_p = np.where(live, _to_boundary(s, ds, KEEP), 0.0)
+        a_d = np.where(live, _to_boundary(z.parts(), dz, KEEP), 0.0)
+        # Backtrack the primal step on Phi_{sigma mu} (Armijo); the dual step is not searched.
+        phi0 = cur.merit(v, mu)
+        slope = _dot(grad.parts(), dv.parts())
+        accepted = ~live
+        new = v
+        for _ls in range(30):
+            trial = v.step(dv, a_p)
+            val = cur.merit(trial, mu)
+            good = ~accepted & np.isfinite(val) & (val <= phi0 + 1e-4 * a_p * np.minimum(slope, 0.0))
+            new = where_fields(good, trial, new)
+            accepted |= good
+            if accepted.all():
+                break
+            a_p = np.where(accepted, a_p, 0.5 * a_p)
+        v = new
+        z = _Duals(*[zi + _per_instance(zi, a_d) * dzi for zi, dzi in zip(z.parts(), dz, strict=True)])
+        failed = ~(live & accepted)
+        if failed.any():  # no usable step: leave the batch unconverged
+            put_fields(out_v, idx[failed], take_fields(v, failed))
+            put_fields(out_z, idx[failed], take_fields(z, failed))
+            keep = ~failed
+            cur = take_batch(cur, keep, nested=(ClosedForms,))
+            v, z, nu, idx = take_fields(v, keep), take_fields(z, keep), nu[keep], idx[keep]
+    if idx.size:
+        put_fields(out_v, idx, v)
+        put_fields(out_z, idx, z)
+    return out_v, out_z, out_nu, converged, iterations
+
+
+def _dot(a: Sequence[FloatArray], b: Sequence[FloatArray]) -> FloatArray:
+    """``sum_i a_i . b_i`` per instance."""
+    S = a[0].shape[0]
+    return np.asarray(sum(np.sum((ai * bi).reshape(S, -1), axis=1) for ai, bi in zip(a, b, strict=True)))
+
+
+def solve_batch(params: Sequence[FogParams], *, max_iter: int = MAX_ITER) -> list[Solution]:
+    """Solve many independent instances of problem (31) together: ``BATCH_METHODS["analytic"]``.
+
+    Instances of equal size ``(K, n_layers)`` are stacked and solved as one
+    vectorised batch; mixed sizes are grouped (in order of first appearance).
+
+    Parameters
+    ----------
+    params : sequence of FogParams
+        The instances, of any mix of sizes.
+    max_iter : int
+        Newton iterations before an instance is handed to the decomposition.
+
+    Returns
+    -------
+    list of Solution
+        One per instance, in the given order. ``extras["path"]`` is
+        ``"barrier"`` where this solver's point was certified, ``"nested"``
+        where :func:`edgeopt.problems.fog.decomposition.solve` was used
+        instead (instances near their minimum latency, infeasible ones, or an
+        uncertified point). ``solve_time_s`` is the instance's share of its
+        group's time plus any fallback time.
+
+    Examples
+    --------
+    >>> import edgeopt as eo
+    >>> base = eo.FogPartitioning.from_scenario("kilcioglu2021-fig6").params
+    >>> sols = eo.FogPartitioning.solve_batch([base.replace(tau=t) for t in (0.2, 0.3)])
+    >>> [s.status.value for s in sols]
+    ['optimal', 'optimal']
+
+    """
+    params = list(params)
+    out: list[Solution | None] = [None] * len(params)
+    for size in dict.fromkeys((p.K, p.n_layers) for p in params):
+        members = [i for i, p in enumerate(params) if (p.K, p.n_layers) == size]
+        for i, sol in zip(members, _solve_group([params[i] for i in members], max_iter), strict=True):
+            out[i] = sol
+    return [sol for sol in out if sol is not None]
+
+
+def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
+    """:func:`solve_batch` on instances of one size (``K``, ``n_layers``)."""
+    start = time.perf_counter()
+    bar = _Barrier(params)
+    # Trial points outside the domain give inf or NaN, which the steps' finiteness
+    # tests reject; they are expected, so numpy is told not to warn about them.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v, z, nu_scaled, converged, iterations = _path(bar, max_iter)
+    # Local phase: Newton on the KKT conditions from the end of the path.
+    unit = bar.E0 / bar.tau  # W per unit of the scaled multipliers
+    rows0 = np.where(v.e <= 1e-9, 0.0, v.e) * bar.d_y[:, None]
+    t0 = v.T * bar.tau[:, None]
+    # The path's time-sharing multipliers z_t are accurate where they matter to the
+    # energy; a node with little work can end far from busy all layer long. Its
+    # price is re-fitted so that its busy time is exactly t_n (eq. (22) active).
+    beta0 = z.t * unit[:, None, None]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pt, polished, polish_iterations = polish(
+            bar.model, bar.d_y, bar.tau, rows0, t0, beta0, z.lat * unit, nu_scaled * bar.E0 / bar.d_y
+        )
+    path_converged = converged.copy()
+    converged &= polished
+    iterations += polish_iterations
+    # Instances that did not converge carry whatever the iteration left (possibly no
+    # rows at all); their numbers are never used, and NaN fails every check below.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        phi, nu = np.exp(pt.lphi), np.exp(pt.lnu)
+        rows = np.where(pt.active, pt.d, 0.0)
+        rows *= bar.d_y[:, None] / rows.sum(axis=1, keepdims=True)
+        beta = pt.beta
+        x = primal_point(bar.model, rows, pt.t, phi[:, None], beta)
+        # Certificate, for the whole batch: the point is feasible and the dual function
+        # at (phi, nu, beta) is within CERTIFIED of its energy (weak duality).
+        cert = certify_batch(FogBatch.of(params), x, phi, nu, beta)
+    certified = converged & cert.passes
+    shared = (time.perf_counter() - start) / len(params)
+    out: list[Solution] = []
+    for i, p in enumerate(params):
+        tic = time.perf_counter()
+        if certified[i]:
+            sol = cert.solution(
+                i,
+                {name: value[i] for name, value in x.items()},
+                {"latency": np.array(phi[i]), "rows": np.array(nu[i]), "layer_time": beta[i]},
+                iterations=int(iterations[i]),
+                extras={
+                    "kkt_residual": float(pt.max_residual[i]),
+                    "active_nodes": int(np.count_nonzero(rows[i])),
+                    "path": "barrier",
+                },
+            )
+        else:
+            if not path_converged[i]:
+                note = "path did not converge"
+            elif not converged[i]:
+                note = f"KKT Newton stopped at residual {pt.max_residual[i]:.2g}"
+            else:
+                note = f"not certified: gap {cert.gap[i]:.2g}, violation {cert.violation[i]:.2g}"
+            sol = decomposition.solve(p)
+            sol.extras["path"] = "nested"
+            sol.extras["barrier_note"] = note
+        sol.solve_time_s = shared + (time.perf_counter() - tic)
+        sol.method = "analytic"
+        out.append(sol)
+    return out
+
+
+def solve(p: FogParams, *, max_iter: int = MAX_ITER) -> Solution:
+    """One instance through :func:`solve_batch`: ``method="analytic"``, the default.
+
+    Parameters
+    ----------
+    p : FogParams
+        The instance.
+    max_iter : int
+        Newton iterations before the instance is handed to the decomposition.
+
+    Returns
+    -------
+    Solution
+        As one entry of :func:`solve_batch`.
+
+    """
+    return _solve_group([p], max_iter)[0]
+
+
+__all__ = ["GAP_TARGET", "KEEP", "MAX_ITER", "MU_START", "SIGMA", "solve", "solve_batch"]

@@ -1,0 +1,306 @@
+"""Closed forms of the fog problem's internal problems (paper 004), shared by its methods.
+
+The decomposition (:mod:`~edgeopt.problems.fog.decomposition`), the batched
+interior point (:mod:`~edgeopt.problems.fog.barrier`) and its KKT-Newton local
+phase (:mod:`~edgeopt.problems.fog.kkt_newton`) all price the same internal
+problems; :class:`ClosedForms` holds their solutions in closed form.
+
+Derivations (the extracted text of eqs. (34)-(45) is garbled; these are
+re-derived from the KKT conditions of the convex problem (31)).
+
+Multipliers: ``phi >= 0`` of the latency constraint (23), ``nu`` of the row
+sum (4), ``beta_{k,n} >= 0`` of the per-layer time sharing (22).
+
+**Local computation** (eqs. (34), (48)-(53)). With ``m = a_{k,n} d_k`` cycles
+(``a_{k,n} = 9 c_k d^x_n / 2^(n-1)``), node ``k`` minimises
+``kappa m^3 / t^2 + beta t`` over ``t >= m / f_max``. Stationarity
+``-2 kappa m^3 / t^3 + beta = 0`` gives ``t = m (2 kappa / beta)^(1/3)``; the
+CPU-speed floor binds when ``beta >= 2 kappa f_max^3``. So
+``t^LOC = m rho(beta)`` with ``rho(beta) = max((2 kappa/beta)^(1/3), 1/f_max)``
+and the priced cost is ``m h(beta)``,
+``h(beta) = 3 (kappa/4)^(1/3) beta^(2/3)`` below the threshold and
+``kappa f_max^2 + beta / f_max`` above (continuous, with ``h' = rho``).
+
+**Transmission** (eqs. (35)-(36), (39), (49), (54)-(63)). Sending ``D`` bits in
+time ``t`` at rate ``B ln(1 + p g / (N0 B))`` needs
+``p = (exp(x) - 1) / gamma`` with ``x = D / (B t)`` and ``gamma = g / (N0 B)``.
+Priced at ``w`` per second (``w = p_circuit + beta`` for an exchange,
+``p_circuit[master] + phi`` for the FRD), the cost
+``(D / B) (w + (e^x - 1)/gamma) / x`` is stationary where
+``(x - 1) e^x + 1 = w gamma``, i.e. ``x = 1 + W_0((w gamma - 1)/e)`` (the
+Lambert-W form of (36)), capped at ``x_max = ln(1 + gamma p_max)`` by the power
+constraint. ``dx/dw = gamma / (x e^x)`` below the cap and 0 above. The RF
+power is ``B (mu - N0/g)`` in the paper's notation, with
+``mu = e^x / (B gamma)`` the rate multiplier: eq. (35) and (39).
+
+**Per-layer price.** Node ``k``'s busy time in layer ``n`` at price
+``beta``, ``T_{k,n}(beta) = a d_k rho(beta) + sum_links D_n / (B x(beta))``,
+decreases with ``beta``; its price is the root of ``T_{k,n}(beta) = t_n``
+(eq. (22) active), or ``beta = 0`` when the node's unpriced optimum already
+fits (:meth:`ClosedForms.beta_roots`). The marginal energy of a row at node
+``k`` is ``g_k = [k != m] d_x q_k(phi) + sum_n a_{k,n} h(beta_{k,n})``, with
+``q_k(phi)`` the priced FRD cost per bit (eqs. (38), (41)-(43)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from edgeopt.problems.fog.model import ABOVE, BELOW, FogParams, cpu_speed
+from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
+from edgeopt.solvers.scalar import find_root_newton
+
+FloatArray = NDArray[np.float64]
+
+
+class ClosedForms:
+    """Closed forms of the internal problems, vectorised over nodes, layers and links.
+
+    Built from one instance, or from a batch of instances of the same
+    ``(K, N)``: every array then has the batch axis first and the closed forms
+    broadcast over it (the batched methods :mod:`~edgeopt.problems.fog.barrier`
+    and :mod:`~edgeopt.problems.fog.kkt_newton`).
+
+    Parameters
+    ----------
+    params : FogParams or sequence of FogParams
+        One instance, or instances of one size.
+
+    """
+
+    def __init__(self, params: FogParams | Sequence[FogParams]) -> None:
+        single = isinstance(params, FogParams)
+        batch = [params] if isinstance(params, FogParams) else list(params)
+        p = batch[0]
+        lays = [q.layout for q in batch]
+
+        def stack(values: Sequence[Any]) -> FloatArray:
+            arr = np.stack([np.asarray(v) for v in values])
+            return arr[0] if single else arr
+
+        self.p = p
+        self.K, self.N = p.K, p.n_layers
+        bandwidth = stack([q.bandwidth for q in batch])
+        n0b = stack([q.noise_psd for q in batch]) * bandwidth
+        self.B_link = bandwidth[..., None, None, None]  # broadcasts against (K, N, 2)
+        self.B_frd = bandwidth[..., None]  # against (K,)
+        self.a = stack([lay.cycles_per_row for lay in lays])
+        self.kappa = stack([q.kappa for q in batch])[..., None]
+        self.fmax = stack([q.f_max for q in batch])[..., None]
+        self.beta_cpu = 2.0 * self.kappa * self.fmax**3  # local time hits its floor above this
+        self.mask = stack([lay.link_mask for lay in lays])
+        self.bits = stack([lay.link_bits for lay in lays])
+        self.gamma = stack([lay.link_gain for lay in lays]) / n0b[..., None, None, None]
+        self.pc = np.broadcast_to(stack([q.p_circuit for q in batch])[..., None, None], self.bits.shape)
+        self.xmax = np.log1p(self.gamma * stack([q.p_max for q in batch])[..., None, None])
+        # Link time at the power cap, and unpriced (beta = 0) link time.
+        self.link_tmin = np.where(self.mask, self.bits / (self.B_link * self.xmax), 0.0).sum(axis=-1)
+        x0 = np.minimum(self.xmax, priced_spectral_efficiency(self.pc * self.gamma))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t0 = np.where(self.mask, self.bits / (self.B_link * x0), 0.0)
+        self.link_t0 = t0.sum(axis=-1)
+        # Price above which a link runs at full power: (x_max - 1) e^x_max + 1 = (pc + beta) gamma.
+        sat = priced_transmission_lhs(self.xmax) / self.gamma - self.pc
+        self.link_sat = np.max(np.where(self.mask, np.maximum(sat, 0.0), 0.0), axis=-1)
+        # First-round distribution from the master.
+        self.frd_mask = stack([lay.frd_mask for lay in lays])
+        self.frd_gamma = stack([q.gain_frd for q in batch]) / n0b[..., None]
+        self.frd_xmax = np.log1p(self.frd_gamma * stack([q.p_max[q.master] for q in batch])[..., None])
+        self.frd_pc = stack([q.p_circuit[q.master] for q in batch])[..., None]
+        self.frd_fixed = stack([lay.frd_fixed_bits for lay in lays])
+        self.d_x = stack([q.d_x for q in batch])[..., None]
+
+    def beta_sat(self, ad: FloatArray) -> FloatArray:
+        """Smallest price at which a node's busy time reaches its minimum ``T_min``.
+
+        Beyond it ``T(beta)`` is flat, so on the "wall" ``t_n = T_min`` any
+        ``beta >= beta_sat`` balances the layer; the solver then keeps
+        ``beta_sat`` and carries the excess as the wall's multiplier.
+        """
+        return np.where(ad > 0, np.maximum(self.beta_cpu, self.link_sat), self.link_sat)
+
+    # -- transmission closed forms ----------------------------------------
+    def link_x(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Spectral efficiency of every exchange link at price ``beta`` and ``dx/dbeta``."""
+        y = (self.pc + beta[..., None]) * self.gamma
+        x = priced_spectral_efficiency(y)
+        capped = x >= self.xmax
+        x = np.minimum(x, self.xmax)
+        dx = np.where(capped, 0.0, self.gamma / (x * np.exp(np.minimum(x, 700.0))))
+        return x, dx
+
+    def frd_x(self, phi: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+        """FRD spectral efficiency per node at price ``phi`` and ``dx/dphi``."""
+        y = (self.frd_pc + phi) * self.frd_gamma
+        x = priced_spectral_efficiency(y)
+        capped = x >= self.frd_xmax
+        x = np.minimum(x, self.frd_xmax)
+        dx = np.where(capped, 0.0, self.frd_gamma / (x * np.exp(np.minimum(x, 700.0))))
+        return x, dx
+
+    def frd_price(self, phi: float | FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Priced FRD cost per bit ``q_k(phi)`` (0 at the master), with ``x`` and ``dx/dphi`` of :meth:`frd_x`.
+
+        ``q = (p^c_m + phi + (e^x - 1) / gamma) / (B x)``: the optimum of the
+        transmission sub-problem per bit sent, priced at ``phi`` per second.
+        """
+        xf, dxf = self.frd_x(phi)
+        q = np.where(self.frd_mask, ((self.frd_pc + phi) + np.expm1(xf) / self.frd_gamma) / (self.B_frd * xf), 0.0)
+        return q, xf, dxf
+
+    def row_marginal(self, q: FloatArray, beta: FloatArray) -> FloatArray:
+        """``g_k = d_x q_k + sum_n a_{k,n} h(beta_{k,n})``: the priced energy of one more row at node ``k``."""
+        return np.asarray(self.d_x * q + np.sum(self.a * self.h(beta), axis=-1))
+
+    def frd_bits(self, d: FloatArray) -> FloatArray:
+        """Bits the master sends each node in the FRD for rows ``d`` (0 for itself), eq. (9)."""
+        return np.where(self.frd_mask, self.d_x * d + self.frd_fixed, 0.0)
+
+    # -- local computation closed forms -----------------------------------
+    def rho(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Local time per cycle ``rho(beta)`` and its derivative."""
+        with np.errstate(divide="ignore"):
+            free = np.cbrt(2.0 * self.kappa / beta)
+        capped = beta >= self.beta_cpu
+        rho = np.where(capped, 1.0 / self.fmax, free)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            drho = np.where(capped, 0.0, -free / (3.0 * beta))
+        return rho, drho
+
+    def h(self, beta: FloatArray) -> FloatArray:
+        """Priced local cost per cycle ``min_rho kappa / rho^2 + beta rho`` (0 at ``beta = 0``)."""
+        free = 3.0 * np.cbrt(0.25 * self.kappa) * np.cbrt(beta) ** 2
+        return np.where(beta >= self.beta_cpu, self.kappa * self.fmax**2 + beta / self.fmax, free)
+
+    # -- the per-layer time-sharing price ----------------------------------
+    def layer_times(
+        self, beta: FloatArray, ad: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Busy time ``T(beta)`` of every node in every layer and ``dT/dbeta``."""
+        rho, drho = self.rho(beta)
+        x, dx = self.link_x(beta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lt = np.where(self.mask, self.bits / (self.B_link * x), 0.0)
+            dlt = np.where(self.mask, -lt / x * dx, 0.0)
+        work = ad > 0  # no local term where a node has no rows (rho may be inf at beta = 0)
+        with np.errstate(invalid="ignore"):
+            busy = np.where(work, ad * rho, 0.0) + lt.sum(axis=-1)
+            dbusy = np.where(work, ad * drho, 0.0) + dlt.sum(axis=-1)
+        return busy, dbusy, rho, x, lt
+
+    def beta_roots(self, d: FloatArray, t: FloatArray, beta0: FloatArray | None) -> FloatArray:
+        """Solve ``T_{k,n}(beta) = t_n`` for every node and layer (eq. (22) active; 0 where slack).
+
+        Safeguarded Newton in ``u = log(beta)``
+        (:func:`edgeopt.solvers.scalar.find_root_newton`): ``T`` is
+        decreasing in ``u``, a bracket ``[lo, hi]`` is kept per entry and a
+        step that leaves it is replaced by bisection (or by a move of 2 in
+        ``u`` while one side is unknown); a Newton step moves ``beta`` at most
+        ``e^5``-fold. An entry stops when ``|T - t_n| <= 1e-15 t_n``, when
+        ``|T - t_n| <= 1e-12 t_n`` and the Newton step is below ``1e-15``
+        relative, or when its bracket has collapsed to ``1e-15`` relative.
+        Slack entries (no rows and the unpriced exchange fits) get 0; wall
+        entries (``t_n`` at the minimum busy time) the saturation price
+        :meth:`beta_sat`.
+
+        Parameters
+        ----------
+        d : ndarray, shape (..., K)
+            Rows.
+        t : ndarray, shape (..., N)
+            Layer times.
+        beta0 : ndarray, shape (..., K, N), optional
+            A warm start (entries <= 0 start at ``1e-3`` of the CPU price);
+            without it a closed-form guess from the local term.
+
+        Returns
+        -------
+        ndarray, shape (..., K, N)
+            The prices ``beta_{k,n}``.
+
+        """
+        ad = self.a * d[..., None]
+        target = np.broadcast_to(t[..., None, :], ad.shape)
+        slack = (ad <= 0.0) & (self.link_t0 <= target)
+        wall = target <= (ad / self.fmax + self.link_tmin) * (1.0 + 1e-14)
+        if beta0 is None:
+            room = np.maximum(target - self.link_tmin, 0.05 * target)
+            guess = 2.0 * self.kappa * (np.maximum(ad, 1e-300) / room) ** 3
+            guess = np.where(ad > 0, guess, 1e-3 * self.beta_cpu)
+            u = np.log(np.clip(guess, 1e-250, 1e250))
+        else:
+            u = np.log(np.where(beta0 > 0, beta0, 1e-3 * self.beta_cpu))
+
+        def residual(u: FloatArray) -> tuple[FloatArray, FloatArray]:
+            beta = np.exp(u)
+            busy, dbusy, _rho, _x, _lt = self.layer_times(beta, ad)
+            with np.errstate(invalid="ignore", over="ignore"):
+                return busy - target, beta * dbusy  # d/du = beta d/dbeta
+
+        root = find_root_newton(
+            residual,
+            u,
+            increasing=False,
+            fallback="arithmetic",
+            expand=2.0,
+            max_step=5.0,
+            fatol=1e-15 * target,
+            xtol=1e-15,
+            step_test="newton",
+            step_fatol=1e-12 * target,
+            bracket_xtol=1e-15,
+            take_final_step=False,
+            active=~(slack | wall),
+            max_iter=200,
+        )
+        return np.where(slack, 0.0, np.where(wall, self.beta_sat(ad), np.exp(root.x)))
+
+
+def primal_point(
+    model: ClosedForms, d: FloatArray, t: FloatArray, phi: FloatArray | float, beta: FloatArray
+) -> dict[str, FloatArray]:
+    """Primal variables from the multipliers (the closed forms in the module docstring).
+
+    Given rows ``d``, layer times ``t``, the latency price ``phi`` and the
+    layer prices ``beta``: local times ``t^LOC = a d rho(beta)`` (eq. (34)),
+    exchange times and powers at the priced spectral efficiency ``x(beta)``
+    (eqs. (35)-(36)), FRD times and powers at ``x(phi)`` (eq. (39)) and the CPU
+    frequencies they imply. Works on one instance or on a batch (leading
+    axis, ``phi`` of shape (S, 1)).
+
+    Returns
+    -------
+    dict of str to ndarray
+        The point, keyed by :data:`~edgeopt.problems.fog.model.VARIABLES`.
+
+    """
+    ad = model.a * d[..., None]
+    rho, _ = model.rho(np.where(beta > 0, beta, np.inf))
+    rho = np.where(beta > 0, rho, 1.0 / model.fmax)  # d_k = 0 when slack: no local work
+    x, _ = model.link_x(beta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lt = np.where(model.mask, model.bits / (model.B_link * x), 0.0)
+    power = np.where(model.mask, np.expm1(x) / model.gamma, 0.0)
+    t_loc = ad * rho
+    xf, _ = model.frd_x(phi)
+    t_frd = np.where(model.frd_mask, model.frd_bits(d) / (model.B_frd * xf), 0.0)
+    p_frd = np.where(model.frd_mask, np.expm1(xf) / model.frd_gamma, 0.0)
+    return {
+        "rows": d.copy(),
+        "t_layer": t.copy(),
+        "t_frd": t_frd,
+        "p_frd": p_frd,
+        "t_loc": t_loc,
+        "f_cpu": cpu_speed(ad, t_loc),
+        "t_exc_above": lt[..., ABOVE],
+        "p_exc_above": power[..., ABOVE],
+        "t_exc_below": lt[..., BELOW],
+        "p_exc_below": power[..., BELOW],
+    }
+
+
+__all__ = ["ClosedForms", "primal_point"]

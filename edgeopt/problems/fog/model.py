@@ -1,0 +1,514 @@
+"""Energy-efficient fine-grained DNN partitioning for collaborative fog computing.
+
+Kilcioglu, Mirghasemi, Stupia and Vandendorpe, "An Energy-Efficient
+Fine-Grained Deep Neural Network Partitioning Scheme for Wireless
+Collaborative Fog Computing", IEEE Access 9, 2021 (``shared/seeds/004``).
+
+The model (problem (24), convexified as (31))
+-------------------------------------------
+``K`` nodes share the first ``N = n_layers`` convolutional layer-packs of a
+CNN (3x3 convolution with zero padding, then 2x2 max-pooling). Node 0 is at
+the top of the input, node ``K - 1`` at the bottom; node ``k`` has a neighbour
+above iff ``k >= 1`` and below iff ``k <= K - 2``. With ``d_k >= 0`` the rows
+given to node ``k`` (relaxed to real numbers, ``sum_k d_k = d_y``, eq. (4)),
+layer ``n = 1..N`` and ``d^x_n = floor(d_x / 2^(n-1))`` its columns:
+
+* **First-round distribution** (FRD, eqs. (5)-(10), (25)-(27)): the master
+  ``m`` sends node ``k != m`` its ``d_x (d_k + 1 + I^a_k I^b_k)`` bits in time
+  ``t^FRD_k`` at power ``p^FRD_k <= p_max[m]``, spending
+  ``t^FRD_k (p^FRD_k + p_circuit[m])``.
+* **Local computation** (eqs. (14)-(16)): ``N^MAC_{k,n} = 9 d^x_n d_k / 2^(n-1)``
+  MACs in time ``t^LOC_{k,n} >= c_k N^MAC_{k,n} / f_max[k]``, costing
+  ``kappa_k (c_k N^MAC_{k,n})^3 / (t^LOC_{k,n})^2`` (eq. (12)).
+* **Exchange** (eqs. (17)-(21), (28)-(30)): after layer ``n`` each node sends
+  ``d^x_n`` bits to each neighbour it has, at power ``<= p_max[k]``, over the
+  link between nodes ``j`` and ``j + 1`` of gain ``gain_link[j, n]`` (the same
+  in both directions), spending ``t (p + p_circuit[k])``.
+* **Timing**: ``t^LOC + t^EXC_above + t^EXC_below <= t_n`` for every node
+  (eq. (22)) and ``sum_{k != m} t^FRD_k + sum_n t_n <= tau`` (eq. (23)).
+
+Rates are ``B ln(1 + p h / (N0 B))``, with the natural logarithm exactly as the
+paper prints it (eqs. (5), (17)), compared against bit counts; we keep that
+convention so that numbers are comparable with the paper, which amounts to
+measuring data in nats. The objective is the total energy in joules.
+
+This module holds the parameters and the model's equations only (energy,
+constraint violations, the repair of a point, whose one search is the generic
+bisection of :mod:`edgeopt.solvers.scalar`); the methods that solve it are
+the modules beside it (:mod:`~edgeopt.problems.fog.barrier`,
+:mod:`~edgeopt.problems.fog.decomposition`, ...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from edgeopt.core import validate
+from edgeopt.core.errors import InvalidParameterError
+from edgeopt.models.channel import shannon_rate_nats
+from edgeopt.models.compute import cmos_energy
+from edgeopt.solvers.scalar import find_root_bisect
+
+FloatArray = NDArray[np.float64]
+
+#: Row-wise MACs per output element: a 3x3 convolution, eq. (11).
+MACS_PER_ELEMENT = 9
+
+# Indices of the two exchange directions in the (K, N, 2) link arrays.
+ABOVE, BELOW = 0, 1
+
+#: Names of the primal variables in ``Solution.x``, all in SI units.
+VARIABLES = (
+    "rows",
+    "t_layer",
+    "t_frd",
+    "p_frd",
+    "t_loc",
+    "f_cpu",
+    "t_exc_above",
+    "p_exc_above",
+    "t_exc_below",
+    "p_exc_below",
+)
+
+
+@dataclass(frozen=True)
+class FogParams:
+    """Parameters of the fog partitioning problem, SI units throughout.
+
+    Parameters
+    ----------
+    d_x : float
+        Columns of the 2-D input (the paper's "bits" per row), ``>= 2^(n_layers-1)``
+        so that every layer has at least one column.
+    d_y : float
+        Rows of the 2-D input to distribute, ``> 0``.
+    n_layers : int
+        Collaborative layer-packs ``N^LAY >= 1``.
+    tau : float
+        Latency budget in seconds.
+    bandwidth : float
+        Channel bandwidth ``B`` in Hz.
+    noise_psd : float
+        Noise power spectral density ``N0`` in W/Hz.
+    master : int
+        Index of the master node, ``0 <= master < K``.
+    cycles_per_mac : array_like, shape (K,)
+        CPU cycles per MAC ``c_k``.
+    kappa : array_like, shape (K,)
+        Effective switched capacitance ``kappa_k`` (J s^2 / cycle^3).
+    f_max : array_like, shape (K,)
+        Maximum CPU frequency in cycles/s.
+    p_max : array_like, shape (K,)
+        Maximum RF transmit power in W.
+    p_circuit : array_like, shape (K,)
+        Transmitter circuit power in W (``>= 0``).
+    gain_frd : array_like, shape (K,)
+        Power gain from the master to each node; the master's entry is ignored.
+    gain_link : array_like, shape (K-1,) or (K-1, n_layers)
+        Power gain of the link between node ``j`` and ``j + 1`` (both
+        directions), optionally per layer; stored as shape (K-1, n_layers).
+
+    """
+
+    d_x: float
+    d_y: float
+    n_layers: int
+    tau: float
+    bandwidth: float
+    noise_psd: float
+    master: int
+    cycles_per_mac: FloatArray
+    kappa: FloatArray
+    f_max: FloatArray
+    p_max: FloatArray
+    p_circuit: FloatArray
+    gain_frd: FloatArray
+    gain_link: FloatArray
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        n_layers = self.n_layers
+        if isinstance(n_layers, bool) or not isinstance(n_layers, (int, np.integer)) or n_layers < 1:
+            raise InvalidParameterError(f"n_layers must be an integer >= 1, got {n_layers!r}")
+        set_(self, "n_layers", int(n_layers))
+        for name in ("d_y", "tau", "bandwidth", "noise_psd"):
+            set_(self, name, validate.positive_scalar(name, getattr(self, name)))
+        d_x = validate.positive_scalar("d_x", self.d_x)
+        if d_x < 2 ** (self.n_layers - 1):
+            raise InvalidParameterError(
+                f"d_x must be >= 2^(n_layers - 1) = {2 ** (self.n_layers - 1)} so that every "
+                f"layer keeps a column, got {self.d_x!r}"
+            )
+        set_(self, "d_x", d_x)
+        try:
+            k_nodes = len(self.cycles_per_mac)
+        except TypeError:
+            raise InvalidParameterError(
+                f"cycles_per_mac must be an array of length K, got {self.cycles_per_mac!r}"
+            ) from None
+        if k_nodes < 2:
+            raise InvalidParameterError(f"K (length of the per-node arrays) must be >= 2, got {k_nodes}")
+        shape = ((k_nodes,),)
+        for name in ("cycles_per_mac", "kappa", "f_max", "p_max"):
+            set_(self, name, validate.array(name, getattr(self, name), shape))
+        set_(self, "p_circuit", validate.array("p_circuit", self.p_circuit, shape, allow_zero=True))
+        master = self.master
+        if isinstance(master, bool) or not isinstance(master, (int, np.integer)) or not 0 <= master < k_nodes:
+            raise InvalidParameterError(f"master must be an integer in [0, {k_nodes - 1}], got {master!r}")
+        set_(self, "master", int(master))
+        gain_frd = np.array(self.gain_frd, dtype=float) if np.ndim(self.gain_frd) == 1 else self.gain_frd
+        if isinstance(gain_frd, np.ndarray) and gain_frd.shape == (k_nodes,):
+            # The master's own entry is ignored by the model: any finite value >= 0 is accepted.
+            gain_frd = gain_frd.copy()
+            if not (np.isfinite(gain_frd[self.master]) and gain_frd[self.master] >= 0):
+                raise InvalidParameterError(
+                    f"gain_frd[master] is ignored but must be finite and >= 0, got {gain_frd[self.master]!r}"
+                )
+            gain_frd[self.master] = 1.0
+        set_(self, "gain_frd", validate.array("gain_frd", gain_frd, shape))
+        link = validate.array("gain_link", self.gain_link, ((k_nodes - 1,), (k_nodes - 1, self.n_layers)))
+        if link.ndim == 1:
+            link = np.repeat(link[:, None], self.n_layers, axis=1)
+            link.setflags(write=False)
+        set_(self, "gain_link", link)
+
+    @property
+    def K(self) -> int:  # noqa: N802 - the paper's name
+        """Number of nodes."""
+        return int(self.cycles_per_mac.shape[0])
+
+    def replace(self, **changes: Any) -> FogParams:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Fields as plain Python values (lists for arrays), e.g. for JSON or TOML."""
+        out: dict[str, Any] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            out[field.name] = value.tolist() if isinstance(value, np.ndarray) else value
+        return out
+
+    @cached_property
+    def layout(self) -> FogLayout:
+        """Derived constants (columns per layer, cycles per row, link tables)."""
+        return FogLayout.from_params(self)
+
+
+@dataclass(frozen=True)
+class FogLayout:
+    """Constants derived once from :class:`FogParams`.
+
+    Attributes
+    ----------
+    columns : ndarray, shape (N,)
+        ``d^x_n = floor(d_x / 2^(n-1))``.
+    macs_per_row : ndarray, shape (N,)
+        MACs per assigned input row in layer ``n``: ``9 d^x_n / 2^(n-1)`` (eq. (14)).
+    cycles_per_row : ndarray, shape (K, N)
+        ``a_{k,n} = c_k * macs_per_row[n]``: CPU cycles per row (``m_{k,n} = a_{k,n} d_k``).
+    link_mask : ndarray of bool, shape (K, N, 2)
+        Whether node ``k`` sends to its neighbour above (``[..., 0]``) / below (``[..., 1]``).
+    link_bits : ndarray, shape (K, N, 2)
+        Bits sent on each exchange link, ``d^x_n`` where it exists, else 0 (eq. (19)).
+    link_gain : ndarray, shape (K, N, 2)
+        Its power gain (1 where the link does not exist, never used).
+    frd_mask : ndarray of bool, shape (K,)
+        ``k != master``.
+    frd_fixed_bits : ndarray, shape (K,)
+        ``d_x (1 + I^a I^b)``: FRD bits besides the node's own rows (eq. (9)).
+
+    """
+
+    columns: FloatArray
+    macs_per_row: FloatArray
+    cycles_per_row: FloatArray
+    link_mask: NDArray[np.bool_]
+    link_bits: FloatArray
+    link_gain: FloatArray
+    frd_mask: NDArray[np.bool_]
+    frd_fixed_bits: FloatArray
+
+    @classmethod
+    def from_params(cls, p: FogParams) -> FogLayout:
+        """Compute the layout of ``p``."""
+        k_nodes, n_layers = p.K, p.n_layers
+        halving = 2.0 ** np.arange(n_layers)
+        columns = np.floor(p.d_x / halving)
+        macs_per_row = MACS_PER_ELEMENT * columns / halving
+        mask = np.zeros((k_nodes, n_layers, 2), dtype=bool)
+        mask[1:, :, ABOVE] = True
+        mask[:-1, :, BELOW] = True
+        gain = np.ones((k_nodes, n_layers, 2))
+        gain[1:, :, ABOVE] = p.gain_link
+        gain[:-1, :, BELOW] = p.gain_link
+        interior = mask[:, 0, ABOVE] & mask[:, 0, BELOW]
+        frd_mask = np.arange(k_nodes) != p.master
+        return cls(
+            columns=columns,
+            macs_per_row=macs_per_row,
+            cycles_per_row=p.cycles_per_mac[:, None] * macs_per_row[None, :],
+            link_mask=mask,
+            link_bits=np.where(mask, columns[None, :, None], 0.0),
+            link_gain=gain,
+            frd_mask=frd_mask,
+            frd_fixed_bits=np.asarray(p.d_x * (1.0 + interior), dtype=np.float64),
+        )
+
+    def frd_bits(self, p: FogParams, rows: FloatArray) -> FloatArray:
+        """Bits the master sends each node in the FRD (0 for itself), eq. (9)."""
+        return np.where(self.frd_mask, p.d_x * rows + self.frd_fixed_bits, 0.0)
+
+    def total_macs(self, p: FogParams) -> float:
+        """Total collaborative MACs ``sum_{k,n} N^MAC_{k,n}`` (independent of the split)."""
+        return float(p.d_y * self.macs_per_row.sum())
+
+
+@dataclass(frozen=True)
+class FogBatch:
+    """Instances of one size stacked on a leading batch axis, for vectorised evaluation.
+
+    Scalars become arrays of shape (S,), per-node arrays (S, K), and
+    ``layout`` is a :class:`FogLayout` whose tables have the batch axis first.
+    Built by :meth:`of`.
+    """
+
+    d_x: FloatArray
+    d_y: FloatArray
+    tau: FloatArray
+    bandwidth: FloatArray
+    noise_psd: FloatArray
+    kappa: FloatArray
+    f_max: FloatArray
+    p_max: FloatArray
+    p_circuit: FloatArray
+    gain_frd: FloatArray
+    p_max_master: FloatArray
+    p_circuit_master: FloatArray
+    layout: FogLayout  # every table with the batch axis first
+
+    @classmethod
+    def of(cls, params: Sequence[FogParams]) -> FogBatch:
+        """Stack instances that share ``K`` and ``n_layers``."""
+        layouts = [p.layout for p in params]
+
+        def stack(values: Sequence[Any]) -> Any:
+            return np.stack([np.asarray(v) for v in values])
+
+        return cls(
+            d_x=stack([p.d_x for p in params]),
+            d_y=stack([p.d_y for p in params]),
+            tau=stack([p.tau for p in params]),
+            bandwidth=stack([p.bandwidth for p in params]),
+            noise_psd=stack([p.noise_psd for p in params]),
+            kappa=stack([p.kappa for p in params]),
+            f_max=stack([p.f_max for p in params]),
+            p_max=stack([p.p_max for p in params]),
+            p_circuit=stack([p.p_circuit for p in params]),
+            gain_frd=stack([p.gain_frd for p in params]),
+            p_max_master=stack([p.p_max[p.master] for p in params]),
+            p_circuit_master=stack([p.p_circuit[p.master] for p in params]),
+            layout=FogLayout(
+                **{f.name: stack([getattr(lay, f.name) for lay in layouts]) for f in dataclasses.fields(FogLayout)}
+            ),
+        )
+
+    def frd_bits(self, rows: FloatArray) -> FloatArray:
+        """Bits the master sends each node in the FRD (0 for itself), eq. (9); rows (S, K)."""
+        return np.where(self.layout.frd_mask, self.d_x[:, None] * rows + self.layout.frd_fixed_bits, 0.0)
+
+
+def _one(p: FogParams, x: dict[str, FloatArray]) -> tuple[FogBatch, dict[str, FloatArray]]:
+    """One instance and its point as a batch of one."""
+    return FogBatch.of([p]), {name: np.asarray(value)[None] for name, value in x.items()}
+
+
+def energy_terms(p: FogParams, x: dict[str, FloatArray]) -> dict[str, float]:
+    """Energy of a point by part, in joules: ``frd``, ``local``, ``exchange``, ``total``.
+
+    This is the objective of (24) evaluated exactly from the primal variables,
+    the single place every method's objective is computed
+    (:func:`energy_terms_batch` on a batch of one).
+    """
+    return {name: float(value[0]) for name, value in energy_terms_batch(*_one(p, x)).items()}
+
+
+def energy_terms_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """:func:`energy_terms` for a batch: every entry of ``x`` has the batch axis first."""
+    frd = np.sum(np.where(b.layout.frd_mask, x["t_frd"] * (x["p_frd"] + b.p_circuit_master[:, None]), 0.0), axis=1)
+    cycles = b.layout.cycles_per_row * x["rows"][:, :, None]
+    local = np.sum(cmos_energy(b.kappa[:, :, None], cycles, x["t_loc"]), axis=(1, 2))
+    exc = np.zeros_like(frd)
+    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
+        mask = b.layout.link_mask[..., direction]
+        t, pw = x[f"t_exc_{name}"], x[f"p_exc_{name}"]
+        exc = exc + np.sum(np.where(mask, t * (pw + b.p_circuit[:, :, None]), 0.0), axis=(1, 2))
+    return {"frd": frd, "local": local, "exchange": exc, "total": frd + local + exc}
+
+
+def constraint_violations(p: FogParams, x: dict[str, FloatArray]) -> dict[str, float]:
+    """Largest relative violation of each constraint family of (24) at ``x``.
+
+    Each violation is divided by the natural scale of its constraint (bits for
+    a rate constraint, the layer time for a timing constraint, ``tau`` for the
+    latency, ``d_y`` for the rows, the power cap for a power constraint).
+    :func:`constraint_violations_batch` on a batch of one.
+    """
+    return {name: float(value[0]) for name, value in constraint_violations_batch(*_one(p, x)).items()}
+
+
+def _relative(excess: FloatArray, scale: FloatArray) -> FloatArray:
+    """``excess / scale``, with a zero scale (a layer given no time) giving inf for any excess and 0 otherwise."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = excess / scale
+    return np.where(scale > 0, ratio, np.where(excess > 0, np.inf, 0.0))
+
+
+def constraint_violations_batch(b: FogBatch, x: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """:func:`constraint_violations` for a batch: every entry of ``x`` has the batch axis first."""
+    rows = x["rows"]
+    t_layer = x["t_layer"]
+    S = rows.shape[0]
+    out: dict[str, FloatArray] = {}
+    out["rows_sum"] = np.abs(rows.sum(axis=1) - b.d_y) / b.d_y
+    out["rows_nonneg"] = np.maximum(0.0, -rows.min(axis=1)) / b.d_y
+    # First-round distribution, eqs. (10), (8).
+    bits = b.frd_bits(np.maximum(rows, 0.0))
+    sent = x["t_frd"] * shannon_rate_nats(x["p_frd"], b.gain_frd, b.bandwidth[:, None], b.noise_psd[:, None])
+    fm = b.layout.frd_mask
+    out["frd_rate"] = np.max(np.where(fm, (bits - sent) / np.where(fm, bits, 1.0), 0.0), axis=1, initial=0.0)
+    out["frd_power"] = np.max(np.where(fm, x["p_frd"] / b.p_max_master[:, None] - 1.0, 0.0), axis=1, initial=0.0)
+    # Local computation, eq. (16).
+    cycles = b.layout.cycles_per_row * rows[:, :, None]
+    floor_time = cycles / b.f_max[:, :, None]
+    out["cpu_speed"] = np.max(_relative(floor_time - x["t_loc"], t_layer[:, None, :]), axis=(1, 2), initial=0.0)
+    # Exchange, eqs. (19), (20).
+    rate_viol, power_viol = np.zeros(S), np.zeros(S)
+    busy = np.array(x["t_loc"], dtype=float)
+    bw, n0 = b.bandwidth[:, None, None], b.noise_psd[:, None, None]
+    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
+        mask = b.layout.link_mask[..., direction]
+        t, pw = x[f"t_exc_{name}"], x[f"p_exc_{name}"]
+        sent = t * shannon_rate_nats(pw, b.layout.link_gain[..., direction], bw, n0)
+        d = b.layout.link_bits[..., direction]
+        rate = np.where(mask, (d - sent) / np.where(mask, d, 1.0), 0.0)
+        power = np.where(mask, pw / b.p_max[:, :, None] - 1.0, 0.0)
+        rate_viol = np.maximum(rate_viol, np.max(rate, axis=(1, 2)))
+        power_viol = np.maximum(power_viol, np.max(power, axis=(1, 2)))
+        busy = busy + np.where(mask, t, 0.0)
+    out["exchange_rate"] = rate_viol
+    out["exchange_power"] = power_viol
+    # Timing, eqs. (22), (23).
+    out["layer_time"] = np.max(_relative(busy - t_layer[:, None, :], t_layer[:, None, :]), axis=(1, 2))
+    latency = np.sum(np.where(fm, x["t_frd"], 0.0), axis=1) + t_layer.sum(axis=1)
+    out["latency"] = np.maximum(0.0, latency / b.tau - 1.0)
+    nonneg = np.min(
+        [
+            np.min(x[name].reshape(S, -1), axis=1) / (b.tau if name.startswith("t_") else 1.0)
+            for name in VARIABLES
+            if name.startswith(("t_", "p_"))
+        ],
+        axis=0,
+    )
+    out["nonnegativity"] = np.maximum(0.0, -nonneg)
+    return {key: np.maximum(0.0, value) for key, value in out.items()}
+
+
+def repair_point(p: FogParams, x: dict[str, FloatArray]) -> dict[str, FloatArray] | None:
+    """An exactly feasible point close to ``x`` (the benchmark's repair procedure).
+
+    Keep the decisions: rows clipped at 0 and rescaled to ``d_y`` (eq. (4));
+    every transmit power clipped to ``(0, p_max]`` and its time set to exactly
+    what the power needs for the bits (eqs. (10), (19)); local times raised to
+    their CPU-speed floor (eq. (16)); each ``t_n`` the busiest node's time
+    (eq. (22)). If the latency then exceeds ``tau`` (eq. (23)), local times are
+    moved towards their floors by a common fraction (bisection) until it fits.
+
+    Returns
+    -------
+    dict or None
+        The repaired point (:data:`VARIABLES`), or None when even all local
+        times at their floors do not fit in ``tau``.
+
+    """
+    lay = p.layout
+    n0b = p.noise_psd * p.bandwidth
+    rows = np.maximum(np.asarray(x["rows"], dtype=float), 0.0)
+    if rows.sum() <= 0:
+        return None
+    rows *= p.d_y / rows.sum()
+    out: dict[str, FloatArray] = {"rows": rows}
+    tiny = 1e-300
+    # Transmissions: keep the power, send exactly the bits.
+    pf = np.clip(np.asarray(x["p_frd"], dtype=float), tiny, p.p_max[p.master])
+    rate = shannon_rate_nats(pf, p.gain_frd, p.bandwidth, p.noise_psd)
+    out["p_frd"] = np.where(lay.frd_mask, pf, 0.0)
+    out["t_frd"] = np.where(lay.frd_mask, lay.frd_bits(p, rows) / rate, 0.0)
+    busy = np.zeros((p.K, p.n_layers))
+    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
+        mask = lay.link_mask[:, :, direction]
+        pw = np.clip(np.asarray(x[f"p_exc_{name}"], dtype=float), tiny, p.p_max[:, None])
+        rate = p.bandwidth * np.log1p(pw * lay.link_gain[:, :, direction] / n0b)
+        out[f"p_exc_{name}"] = np.where(mask, pw, 0.0)
+        out[f"t_exc_{name}"] = np.where(mask, lay.link_bits[:, :, direction] / rate, 0.0)
+        busy += out[f"t_exc_{name}"]
+    floor = lay.cycles_per_row * rows[:, None] / p.f_max[:, None]
+    t_loc0 = np.maximum(np.asarray(x["t_loc"], dtype=float), floor)
+    budget = p.tau - out["t_frd"].sum()
+
+    def layer_times(frac: float | FloatArray) -> FloatArray:
+        return np.asarray(np.max(floor + frac * (t_loc0 - floor) + busy, axis=0))
+
+    def excess(frac: FloatArray) -> FloatArray:
+        return np.asarray(layer_times(frac).sum() - budget)
+
+    if layer_times(1.0).sum() > budget:
+        if layer_times(0.0).sum() > budget:
+            return None
+        # The largest fraction that fits, to 80 halvings: a fit keeps the midpoint as the lower end.
+        fit = find_root_bisect(excess, 0.0, 1.0, increasing=True, zero="lo", xtol=0.0, rtol=0.0, max_iter=80)
+        frac = float(fit.lo)
+    else:
+        frac = 1.0
+    out["t_loc"] = floor + frac * (t_loc0 - floor)
+    out["t_layer"] = layer_times(frac)
+    out["f_cpu"] = frequencies(p, rows, out["t_loc"])
+    return out
+
+
+def frequencies(p: FogParams, rows: FloatArray, t_loc: FloatArray) -> FloatArray:
+    """CPU frequency ``c_k N^MAC_{k,n} / t^LOC_{k,n}`` (0 where nothing is computed)."""
+    return cpu_speed(p.layout.cycles_per_row * rows[:, None], t_loc)
+
+
+def cpu_speed(cycles: FloatArray, t_loc: FloatArray) -> FloatArray:
+    """``cycles / t_loc`` elementwise, 0 where nothing is computed (any batch shape)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = cycles / t_loc
+    return np.where(cycles > 0, f, 0.0)
+
+
+__all__ = [
+    "ABOVE",
+    "BELOW",
+    "MACS_PER_ELEMENT",
+    "VARIABLES",
+    "FogBatch",
+    "FogLayout",
+    "FogParams",
+    "constraint_violations",
+    "constraint_violations_batch",
+    "cpu_speed",
+    "energy_terms",
+    "energy_terms_batch",
+    "frequencies",
+    "repair_point",
+]

@@ -1,0 +1,59 @@
+"""The ISCC problem class (paper 002) and its method table."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import ClassVar
+
+from edgeopt.core.problem import MethodFunction, Problem
+from edgeopt.core.report import KKTReport
+from edgeopt.core.solution import Solution
+from edgeopt.problems.iscc import scenarios
+from edgeopt.problems.iscc.alternating import solve_alternating
+from edgeopt.problems.iscc.analytic import solve_analytic
+from edgeopt.problems.iscc.baselines import BASELINES
+from edgeopt.problems.iscc.certificate import design_report
+from edgeopt.problems.iscc.model import IsccParams
+from edgeopt.problems.iscc.reference import solve_global
+
+
+class IsccProblem(Problem):
+    """Minimum device energy for ISCC edge inference (paper 002), problem (22).
+
+    Methods: ``"analytic"`` (default: exact in each (split, Q) by a 1-D search
+    in ``p`` with Lemma 3 and Lemma 4 in closed form), ``"alternating"`` (the
+    paper's Algorithm 2), ``"global"`` (an independent grid-and-polish
+    reference written from the model), and the baselines of Sec. V
+    (:mod:`edgeopt.problems.iscc.baselines`): ``on_server``, ``on_device``,
+    ``no_pruning``, ``typical_iscc``, ``jcc``.
+
+    Every method returns ``FEASIBLE``, never ``OPTIMAL``: the problem is not
+    convex and no solve carries a certificate of global optimality. The
+    analytic method's gap to the global reference is measured instead, in
+    the tests and in ``edgeopt bench iscc``.
+
+    Examples
+    --------
+    >>> from edgeopt.problems.iscc import IsccProblem
+    >>> sol = IsccProblem.from_scenario("latency").solve()
+    >>> sol.status.value, round(1e3 * sol.objective, 3)  # mJ
+    ('feasible', 8.033)
+
+    """
+
+    NAME: ClassVar[str] = "iscc"
+    PARAMS: ClassVar[type] = IsccParams
+    SCENARIOS: ClassVar[ModuleType | None] = scenarios
+    DEFAULT_METHOD: ClassVar[str] = "analytic"
+    METHODS: ClassVar[dict[str, MethodFunction]] = {
+        "analytic": solve_analytic,
+        "alternating": solve_alternating,
+        "global": solve_global,
+        **BASELINES,
+    }
+
+    params: IsccParams
+
+    def check(self, solution: Solution) -> KKTReport:
+        """Constraint violations of the returned design (the problem is not convex: no duality gap)."""
+        return design_report(self.params, solution)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.status import Status
 
 
@@ -49,10 +50,10 @@ class Solution:
 
     def __post_init__(self) -> None:
         if math.isnan(self.objective):
-            raise ValueError("Solution.objective must not be NaN")
+            raise InvalidParameterError("Solution.objective must not be NaN")
         for name, value in self.x.items():
             if np.any(np.isnan(value)):
-                raise ValueError(f"Solution.x[{name!r}] contains NaN")
+                raise InvalidParameterError(f"Solution.x[{name!r}] contains NaN")
 
     def __repr__(self) -> str:
         # One line: arrays are summarised by their shapes, not printed.

@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from edgeopt.core.errors import InvalidParameterError
 from edgeopt.solvers.lambert import priced_spectral_efficiency
 
 FloatArray = NDArray[np.float64]
@@ -112,7 +113,7 @@ def grid_trajectory(waypoints: ArrayLike, step: float = 1.0) -> FloatArray:
     """
     w = np.asarray(waypoints, dtype=float)
     if w.ndim != 2 or w.shape[1] != 2 or w.shape[0] < 2:
-        raise ValueError(f"waypoints must have shape (n >= 2, 2), got {w.shape}")
+        raise InvalidParameterError(f"waypoints must have shape (n >= 2, 2), got {w.shape}")
     points = []
     for start, end in zip(w[:-1], w[1:], strict=True):
         n = max(int(np.ceil(np.linalg.norm(end - start) / step)), 1)

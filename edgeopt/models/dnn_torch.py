@@ -46,6 +46,7 @@ def profile_from_torch(model: Any, input_shape: Sequence[int], name: str | None 
     layer kinds get no arithmetic counts.
     """
     try:
+        # torchinfo is optional (the "torch" extra): only this function needs it.
         from torchinfo import summary
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
         raise ImportError("profile_from_torch needs the optional extra: pip install 'edgeopt[torch]'") from exc

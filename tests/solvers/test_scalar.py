@@ -20,6 +20,7 @@ from scipy.optimize import minimize_scalar
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.solvers.scalar import (
     CONVERGED,
+    GOLDEN,
     INVALID,
     MAX_ITER,
     SKIPPED,
@@ -226,8 +227,15 @@ def old_lemma4_loop(
     return s, count, active
 
 
-def lemma4_like(rng: np.random.Generator, n: int, wide: bool) -> tuple[Callable, Array, Array, Array, Array]:
-    """``f(s) = A1 t(mu) + A2 / v(mu) - T2`` in s = log mu, with the power and CPU caps of lemma 4."""
+def lemma4_like(
+    rng: np.random.Generator, n: int, wide: bool, tight: bool = False
+) -> tuple[Callable, Array, Array, Array, Array]:
+    """``f(s) = A1 t(mu) + A2 / v(mu) - T2`` in s = log mu, with the power and CPU caps of lemma 4.
+
+    With ``tight`` a third of the instances get ``T2 = A1 t_min + A2 / v_max`` to the last bit: both
+    caps bind at the deadline, as in Algorithm 2's first round, so ``f`` and its slope are both 0
+    for every ``mu`` above the two clipping prices (a flat zero; ``mu`` is not unique).
+    """
     ln2 = math.log(2.0)
     a1 = 10 ** rng.uniform(-4, 1, n)
     a2 = 10 ** rng.uniform(6, 10, n)
@@ -236,6 +244,8 @@ def lemma4_like(rng: np.random.Generator, n: int, wide: bool) -> tuple[Callable,
     t_min = ln2 / np.log1p(gamma * 10 ** rng.uniform(-1, 1, n))
     v_max = 10 ** rng.uniform(8, 10, n)
     t2 = (a1 * t_min + a2 / v_max) * 10 ** rng.uniform(0.01, 3, n)  # feasible
+    if tight:
+        t2 = np.where(rng.uniform(size=n) < 1 / 3, a1 * t_min + a2 / v_max, t2)
 
     def residual(s: Array) -> tuple[Array, Array]:
         with np.errstate(all="ignore"):
@@ -284,17 +294,9 @@ def lemma4_like(rng: np.random.Generator, n: int, wide: bool) -> tuple[Callable,
     return residual, lo, hi, guess, t2
 
 
-@pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("use_guess", [False, True])
-@pytest.mark.parametrize("wide", [False, True])
-def test_newton_reproduces_lemma4(seed: int, use_guess: bool, wide: bool) -> None:
-    rng = np.random.default_rng(seed)
-    residual, lo, hi, guess, t2 = lemma4_like(rng, 200, wide)
-    rtol, max_iter = 1e-10, 100
-    s_old, count_old, active_old = old_lemma4_loop(residual, lo, hi, guess if use_guess else None, rtol, max_iter)
-    # lemma4's start: the guess where it lies strictly inside the bracket, else the upper end.
-    s0 = np.where(np.isfinite(guess) & (guess > lo) & (guess < hi), guess, hi) if use_guess else hi.copy()
-    res = find_root_newton(
+def lemma4_search(residual: Callable, s0: Array, lo: Array, hi: Array, rtol: float, max_iter: int, **kw):
+    """How `lemma4` calls the shared search."""
+    return find_root_newton(
         lambda s: residual(s),
         s0,
         lo,
@@ -307,13 +309,64 @@ def test_newton_reproduces_lemma4(seed: int, use_guess: bool, wide: bool) -> Non
         bracket_xtol=None,
         take_final_step=True,
         max_iter=max_iter,
+        **{"stay_at_root": False, **kw},
     )
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("use_guess", [False, True])
+@pytest.mark.parametrize("bracket", ["lemma4", "tight", "wide"])
+@pytest.mark.parametrize(("rtol", "max_iter"), [(1e-10, 100), (1e-6, 7)])
+def test_newton_reproduces_lemma4(seed: int, use_guess: bool, bracket: str, rtol: float, max_iter: int) -> None:
+    rng = np.random.default_rng(seed)
+    residual, lo, hi, guess, t2 = lemma4_like(rng, 200, bracket == "wide", tight=bracket == "tight")
+    s_old, count_old, active_old = old_lemma4_loop(residual, lo, hi, guess if use_guess else None, rtol, max_iter)
+    # lemma4's start: the guess where it lies strictly inside the bracket, else the upper end.
+    s0 = np.where(np.isfinite(guess) & (guess > lo) & (guess < hi), guess, hi) if use_guess else hi.copy()
+    res = lemma4_search(residual, s0, lo, hi, rtol, max_iter)
     np.testing.assert_array_equal(res.x, s_old)
     np.testing.assert_array_equal(res.iterations, count_old)
     np.testing.assert_array_equal(res.status == CONVERGED, ~active_old)
-    if not wide:
+    f0, df0 = residual(s0)
+    flat = (f0 == 0) & (df0 == 0)  # a flat zero at the start: the step there is 0 / 0, the midpoint taken
+    if bracket != "tight":
+        assert not flat.any()
+    else:
+        assert flat.sum() >= 20
+        assert np.all(res.converged[flat]) and np.all(res.iterations[flat] == 1)
+        # The default (stay_at_root=True) keeps the start there, and differs from the old loop only where
+        # it stopped on a flat zero (the start, or an iterate that landed in the flat stretch).
+        stay = lemma4_search(residual, s0, lo, hi, rtol, max_iter, stay_at_root=True)
+        np.testing.assert_array_equal(stay.x[flat], s0[flat])
+        assert np.all(res.x[flat] < s0[flat])
+        f_stay, df_stay = residual(stay.x)
+        differ = stay.x != res.x
+        assert np.all((f_stay[differ] == 0) & (df_stay[differ] == 0))
+    if bracket != "wide" and max_iter == 100:
         assert res.converged.all()
-        assert np.all(np.abs(residual(res.x)[0]) <= 1e-6 * t2)
+        # Off the flat zeros the root is found; on them the midpoint need not be one.
+        assert np.all(np.abs(residual(res.x)[0][~flat]) <= 1e-6 * t2[~flat])
+
+
+def test_find_root_newton_stay_at_root() -> None:
+    # f vanishes on [1, 2] (an interval of roots, slope 0 inside) and has slope 1 outside and at its ends.
+    def fdf(x: Array) -> tuple[Array, Array]:
+        f = np.minimum(x - 1.0, 0.0) + np.maximum(x - 2.0, 0.0)
+        return f, np.where((x <= 1.0) | (x >= 2.0), 1.0, 0.0)
+
+    x0 = np.array([1.5, 1.0, 3.0])
+    stay = find_root_newton(fdf, x0, 0.0, 4.0, closed=True)
+    move = find_root_newton(fdf, x0, 0.0, 4.0, closed=True, stay_at_root=False)
+    # At 1.5 the step is 0 / 0: the default stays, stay_at_root=False takes the midpoint of [0, 1.5].
+    assert stay.x.tolist() == [1.5, 1.0, 2.0] and move.x.tolist() == [0.75, 1.0, 2.0]
+    assert stay.status.tolist() == move.status.tolist() == [CONVERGED] * 3
+    assert move.iterations.tolist() == [1, 1, 2] and move.f[0] == 0.0  # f at the point evaluated
+    # The end of the root interval (slope 1 from the left at 1.0): the Newton point is x itself, on the
+    # closed bracket's end, so both stay; an open bracket rejects it and the element moves.
+    assert find_root_newton(fdf, 1.0, 0.0, 4.0, stay_at_root=False).x == 0.5
+    # Without take_final_step no converged element moves.
+    kept = find_root_newton(fdf, x0, 0.0, 4.0, closed=True, stay_at_root=False, take_final_step=False)
+    assert kept.x.tolist() == [1.5, 1.0, 2.0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,6 +536,21 @@ def test_scalar_searches_reject_bad_input() -> None:
         find_root_bisect(lambda x: x, 0.0, np.inf)
     with pytest.raises(InvalidParameterError, match="bracket must satisfy lo <= hi"):
         golden_section(lambda x: x, 1.0, 0.0)
+    # The checks are one comparison unless they fail; then the same messages as element by element.
+    with pytest.raises(InvalidParameterError, match=r"bracket must not contain NaN, got lo=\[nan\]"):
+        golden_section(lambda x: x, np.array([0.0, np.nan]), 1.0)
+    with pytest.raises(InvalidParameterError, match="bracket must be finite"):
+        golden_section(lambda x: x, 0.0, np.array([1.0, np.inf]), xtol=0.0, rtol=0.0)
+    with pytest.raises(InvalidParameterError, match="fatol must be non-negative"):
+        find_root_newton(fdf, np.zeros(2), fatol=np.array([0.0, np.nan]))
+    with pytest.raises(InvalidParameterError, match="xtol must be non-negative"):
+        find_root_newton(fdf, 0.0, xtol=math.nan)
+    with pytest.raises(InvalidParameterError, match=r"x0 must lie in the bracket \[lo, hi\], got x0=\[3\.\]"):
+        find_root_newton(fdf, np.array([0.5, 3.0]), np.zeros(2), np.array([1.0, 2.0]))
+    with pytest.raises(InvalidParameterError, match=r"bracket must satisfy lo <= hi, got lo=\[2\.\]"):
+        find_root_newton(fdf, np.array([0.5, 1.5]), np.array([0.0, 2.0]), 1.0)
+    # A non-finite start is no error but INVALID, also outside a finite bracket.
+    assert find_root_newton(fdf, np.array([np.inf, 0.5]), 0.0, 1.0).status.tolist() == [INVALID, CONVERGED]
     with pytest.raises(InvalidParameterError, match="zero must be"):
         find_root_bisect(lambda x: x, 0.0, 1.0, zero="mid")  # type: ignore[arg-type]
 
@@ -537,7 +605,64 @@ def test_golden_section_reproduces_iscc_golden(seed: int) -> None:
     for a, b in zip(f_new.calls, f_old.calls, strict=True):
         np.testing.assert_array_equal(a, b)
     assert np.all(res.status[lo == hi] == CONVERGED) and np.all(res.status[lo < hi] == MAX_ITER)
-    assert np.all(res.iterations[lo < hi] == 60)
+    assert np.all(res.iterations[lo < hi] == 60) and np.all(res.iterations[lo == hi] == 0)
+
+
+def bits(a: Array) -> Array:
+    """The float64 bit patterns (signed zeros and NaN payloads told apart)."""
+    return np.asarray(a, dtype=np.float64).view(np.uint64)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_golden_section_fixed_steps_equal_the_tolerance_loop(seed: int) -> None:
+    # Tolerances 0 run a loop of their own without per-step tests; xtol = 5e-324 (the smallest
+    # subnormal) runs the loop with the per-element test instead, which here stops the zero-width
+    # brackets only, as the fixed-step mode's statuses say. Both must agree bit for bit, calls included:
+    # widths from 1e-300 (subnormal after 60 steps) to 10, zero widths at signed zeros, and NaN and
+    # infinite values.
+    rng = np.random.default_rng(seed)
+    n = 300
+    w = 10 ** rng.uniform(-300, 1, n)
+    lo = w * rng.uniform(-2.0, 2.0, n)
+    hi = np.where(rng.uniform(size=n) < 0.2, lo, lo + w)
+    lo[:4], hi[:4] = np.array([-0.0, 0.0, -0.0, 1.0]), np.array([-0.0, 0.0, 0.0, 1.0])
+    nan_at = rng.uniform(size=n) < 0.05
+    nan_at[:2] = True  # NaN values where the bracket is a signed zero: the "right" branch is taken there
+
+    def with_nan(rec: Recorder) -> Callable[[Array], Array]:
+        return lambda p: np.where(nan_at, np.nan, rec(p))
+
+    rec_fixed, rec_loop = Recorder(np.random.default_rng(seed), n), Recorder(np.random.default_rng(seed), n)
+    fixed = golden_section(with_nan(rec_fixed), lo, hi, xtol=0.0, rtol=0.0, max_iter=60)
+    loop = golden_section(with_nan(rec_loop), lo, hi, xtol=5e-324, rtol=0.0, max_iter=60)
+    for name in ("x", "f", "lo", "hi"):
+        np.testing.assert_array_equal(bits(getattr(fixed, name)), bits(getattr(loop, name)), err_msg=name)
+    np.testing.assert_array_equal(fixed.iterations, loop.iterations)
+    np.testing.assert_array_equal(fixed.status, loop.status)
+    assert np.all(fixed.status[lo == hi] == CONVERGED) and np.all(fixed.status[lo < hi] == MAX_ITER)
+    assert len(rec_fixed.calls) == len(rec_loop.calls) == 63
+    for a, b in zip(rec_fixed.calls, rec_loop.calls, strict=True):
+        np.testing.assert_array_equal(bits(a), bits(b))
+
+
+def test_golden_section_fixed_steps_never_stop_a_positive_width() -> None:
+    # The fixed-step loop freezes nothing: a positive width never rounds to 0, since the smallest
+    # subnormal times G > 1/2 rounds back to itself. A subnormal bracket takes every step too, and
+    # brackets all of zero width take none (f is called three times).
+    tiny = float(np.nextafter(0.0, 1.0))
+    assert tiny * GOLDEN == tiny
+    calls: list[Array] = []
+
+    def f(x: Array) -> Array:
+        calls.append(x)
+        return (x - 0.3) ** 2
+
+    res = golden_section(f, np.zeros(2), np.array([1e-320, 1.0]), xtol=0.0, rtol=0.0, max_iter=2000)
+    assert res.status.tolist() == [MAX_ITER] * 2 and res.iterations.tolist() == [2000] * 2
+    assert res.hi[0] - res.lo[0] == tiny and abs(float(res.x[1]) - 0.3) < 1e-12
+    calls.clear()
+    res = golden_section(f, np.ones(3), np.ones(3), xtol=0.0, rtol=0.0, max_iter=60)
+    assert res.status.tolist() == [CONVERGED] * 3 and res.iterations.tolist() == [0] * 3 and len(calls) == 3
 
 
 def element(f: Callable[[Array], Array], n: int, i: int, p: Array) -> Array:

@@ -33,8 +33,8 @@ The energy falls as either time grows, so the time constraint binds
 (``mu_1 > 0``) whenever something is sent or computed, and ``mu_1`` is the
 root of the decreasing function ``A1 t(mu_1) + A2 / v(mu_1) - T2`` (eq. (29)),
 found by a safeguarded Newton iteration on ``log mu_1`` inside a bracket
-(each step by :func:`edgeopt.solvers.scalar.newton_bracket_step`), vectorised
-over all instances. ``A1 = 0`` (nothing to upload: ``v = A2 / T2``)
+(:func:`edgeopt.solvers.scalar.find_root_newton`), vectorised over all
+instances. ``A1 = 0`` (nothing to upload: ``v = A2 / T2``)
 and ``A2 = 0`` (nothing computed on the device: ``t = T2 / A1``) are closed
 forms. The instance is infeasible when ``A1 t_min + A2 / v_max > T2``.
 """
@@ -48,7 +48,7 @@ from numpy.typing import ArrayLike
 
 from edgeopt.problems.iscc.model import LN2, subproblem_arguments
 from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
-from edgeopt.solvers.scalar import newton_bracket_step
+from edgeopt.solvers.scalar import find_root_newton
 
 
 class Lemma4Result(NamedTuple):
@@ -182,23 +182,28 @@ def lemma4(
                 guess = np.log(np.broadcast_to(np.asarray(mu_start, dtype=float), a1.shape).reshape(-1)[idx])
             s = np.where(np.isfinite(guess) & (guess > lo) & (guess < hi), guess, s)
         # Newton on the decreasing f(log mu) inside the bracket (bounds included: at the root the step
-        # lands on one), else bisection: the shared safeguard step of edgeopt.solvers.scalar. The loop is
-        # written out rather than find_root_newton because an entry with f == 0 must still take the step
-        # computed there (find_root_newton keeps it in place). The two differ only where f == 0 exactly
-        # with df == 0 (both caps bind and the time constraint is tight, as in Algorithm 2's first
-        # round): mu_1 is not unique there, this loop reports the bracket's midpoint, and Algorithm 2's
-        # later rounds start from it (up to 4e-4 relative in its energy on 1 of 3,000 random instances).
-        active = np.ones(s.shape, dtype=bool)
-        for _ in range(max_iter):
-            f, df, _, _ = residual(s)
-            step = newton_bracket_step(s, f, df, lo, hi, increasing=False, closed=True)
-            lo, hi = step.lo, step.hi
-            settled = (f == 0) | (np.abs(step.x - s) <= rtol * np.maximum(1.0, np.abs(s)))
-            # A settled entry is frozen: later sweeps for the others must not move it.
-            s = np.where(active, step.x, s)
-            active &= ~settled
-            if not active.any():
-                break
+        # lands on one), else bisection; stop when the step moves log mu by less than rtol relative.
+        # stay_at_root=False: an entry with f == 0 still takes the step computed there, as the previous
+        # release's loop did. That differs from staying only where f == 0 with df == 0 (both caps bind
+        # and the time constraint is met exactly, as in Algorithm 2's first round): mu_1 is not unique
+        # there, the step falls to the bracket's midpoint, and Algorithm 2's later rounds start from it
+        # (staying instead moved its energy by up to 4.4e-4 relative on 1 of 3,000 random instances).
+        root = find_root_newton(
+            lambda log_mu: residual(log_mu)[:2],
+            s,
+            lo,
+            hi,
+            increasing=False,
+            closed=True,
+            fatol=0.0,
+            xtol=rtol,
+            step_test="move",
+            bracket_xtol=None,
+            take_final_step=True,
+            stay_at_root=False,
+            max_iter=max_iter,
+        )
+        s = root.x
         _, _, tt, vv = residual(s)
         for arr, value in ((t, tt), (v, vv), (mu, np.exp(s))):
             flat = arr.reshape(-1)

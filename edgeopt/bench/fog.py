@@ -15,10 +15,11 @@ from typing import Any
 import cvxpy as cp
 import numpy as np
 
-import edgeopt as eo
 from edgeopt.bench.common import environment, save
 from edgeopt.bench.common import fmt as _fmt
+from edgeopt.core.solution import Solution
 from edgeopt.problems.fog.model import FogParams, constraint_violations
+from edgeopt.problems.fog.problem import FogPartitioning
 from edgeopt.problems.fog.reference import build, solve_model
 from edgeopt.problems.fog.scenarios import random_params
 
@@ -36,9 +37,7 @@ def _perturbed(p: FogParams, rng: np.random.Generator) -> FogParams:
     )
 
 
-def _row(
-    p: FogParams, instance: str, method: str, solver: str | None, sol: eo.Solution, **extra: Any
-) -> dict[str, Any]:
+def _row(p: FogParams, instance: str, method: str, solver: str | None, sol: Solution, **extra: Any) -> dict[str, Any]:
     return {
         "problem": "fog",
         "instance": instance,
@@ -79,17 +78,17 @@ def run(
             name = f"random-{seed}"
             rng = np.random.default_rng(seed)
             variants = [_perturbed(p, rng) for _ in range(max(batch, resolves))]
-            prob = eo.FogPartitioning(p)
+            prob = FogPartitioning(p)
             start = time.perf_counter()
             sol = prob.solve()
             first = time.perf_counter() - start
             single = []
             for q in variants[:resolves]:
                 start = time.perf_counter()
-                eo.FogPartitioning(q).solve()
+                FogPartitioning(q).solve()
                 single.append(time.perf_counter() - start)
             start = time.perf_counter()
-            batch_sols = eo.FogPartitioning.solve_batch(variants[:batch])
+            batch_sols = FogPartitioning.solve_batch(variants[:batch])
             per_instance = (time.perf_counter() - start) / len(batch_sols)
             gaps = [abs(s.extras["duality_gap"]) for s in batch_sols if s.status.value == "optimal"]
             an = _row(
@@ -174,11 +173,11 @@ def _robustness(count: int, seed: int = 7) -> dict[str, Any]:
         for _ in range(count)
     ]
     start = time.perf_counter()
-    sols = eo.FogPartitioning.solve_batch(params)
+    sols = FogPartitioning.solve_batch(params)
     elapsed = time.perf_counter() - start
     statuses = [s.status.value for s in sols]
     # The claims to check are the OPTIMAL ones; the others must say why (listed).
-    reports = [eo.FogPartitioning(p).check(s) for p, s in zip(params, sols, strict=True) if s.status.value == "optimal"]
+    reports = [FogPartitioning(p).check(s) for p, s in zip(params, sols, strict=True) if s.status.value == "optimal"]
     others = [f"{s.status.value}: {s.reason}" for s in sols if s.status.value != "optimal"]
     worst = {
         "max_kkt_residual": max(r.max_kkt_residual for r in reports),

@@ -1,4 +1,4 @@
-"""Physics shared by the problems: channel and computation models."""
+"""Physics and profiles shared by the problems: channel, compute, energy, dnn (layer profiles) and zoo."""
 
 from edgeopt.models import channel, compute
 

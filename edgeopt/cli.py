@@ -126,7 +126,7 @@ def _solution_json(problem: str, scenario: str, sol: Solution) -> dict[str, Any]
         "solve_time_s": sol.solve_time_s,
         "reason": sol.reason,
         "x": {k: _plain(v) for k, v in sol.x.items()},
-        "extras": {k: _plain(v) for k, v in sol.extras.items() if _plain(v) is not _SKIP},
+        "extras": {k: v for k, v in ((k, _plain(v)) for k, v in sol.extras.items()) if v is not _SKIP},
     }
 
 

@@ -41,7 +41,7 @@ def _row(p: FogParams, instance: str, method: str, solver: str | None, sol: Solu
     return {
         "problem": "fog",
         "instance": instance,
-        "size": {"K": p.K, "n_layers": p.n_layers},
+        "size": FogPartitioning(p).size,
         "method": method,
         "solver": solver,
         "status": sol.status.value,

@@ -36,7 +36,7 @@ def _row(name: str, p: IsccParams, method: str, sol: Solution, **kw: Any) -> dic
     return {
         "problem": "iscc",
         "instance": name,
-        "size": {"splits": p.n_layers + 1, "q_max": p.q_max},
+        "size": IsccProblem(p).size,
         "method": method,
         "solver": kw.pop("solver", None),
         "status": sol.status.value,

@@ -36,6 +36,8 @@ def test_every_problem_has_scenarios_and_methods():
         assert cls.NAME == name
         assert cls.scenarios(), f"{name} has no named scenario"
         assert cls.DEFAULT_METHOD in cls.METHODS
+        size = cls.from_scenario(cls.scenarios()[0]).size  # the benchmark rows' "size"
+        assert size and all(isinstance(v, int) for v in size.values()), name
 
 
 @pytest.mark.parametrize(("name", "method", "scenario"), list(_cases()))

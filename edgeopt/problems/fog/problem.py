@@ -82,6 +82,11 @@ class FogPartitioning(Problem):
         p = self.params
         return f"FogPartitioning(K={p.K}, n_layers={p.n_layers}, tau={p.tau:g} s)"
 
+    @property
+    def size(self) -> dict[str, int]:
+        """Nodes and collaborative layers, as in the benchmark rows."""
+        return {"K": self.params.K, "n_layers": self.params.n_layers}
+
     # -- evaluation -------------------------------------------------------
     def energy(self, x: dict[str, FloatArray]) -> float:
         """Total energy of a point in joules (the objective of (24))."""

@@ -24,6 +24,7 @@ from edgeopt.core import (
     Status,
     UnknownMethodError,
     register_method,
+    to_frame,
 )
 from edgeopt.problems.compression import L1Logistic, L1LogisticParams
 from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams, PowerControl
@@ -59,6 +60,7 @@ __all__ = [
     "__version__",
     "bench",
     "register_method",
+    "to_frame",
 ]
 
 

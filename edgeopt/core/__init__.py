@@ -9,7 +9,7 @@ from edgeopt.core.errors import (
 )
 from edgeopt.core.problem import Problem, register_method
 from edgeopt.core.report import KKTReport
-from edgeopt.core.solution import Solution
+from edgeopt.core.solution import Solution, to_frame
 from edgeopt.core.status import Status, from_cvxpy_status
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "UnknownMethodError",
     "from_cvxpy_status",
     "register_method",
+    "to_frame",
 ]

@@ -10,7 +10,10 @@ Every problem of edgeopt presents the same face:
   ``f(params, **options) -> Solution``;
 - ``solve_batch(problems, method=...)`` where a method is batched
   (``BATCH_METHODS``, functions ``f(list_of_params, **options) -> list``);
-- ``check(solution)`` returns the :class:`~edgeopt.core.report.KKTReport`.
+- ``check(solution)`` returns the :class:`~edgeopt.core.report.KKTReport`;
+- every answer is re-checked before it is returned (the result contract of
+  :mod:`edgeopt.core.contract`), at the tolerances the problem states once
+  as ``FEASIBILITY_TOL`` and ``CERTIFICATE_TOL``.
 
 Users add their own methods with :func:`register_method` and compare them
 with the built-in ones through ``edgeopt.bench.compare``.
@@ -27,7 +30,10 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any, ClassVar, TypeVar
 
-from edgeopt.core.errors import InfeasibleError, InvalidParameterError, UnknownMethodError
+import numpy as np
+
+from edgeopt.core import contract
+from edgeopt.core.errors import EdgeOptError, InfeasibleError, InvalidParameterError, UnknownMethodError
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
@@ -58,6 +64,20 @@ class Problem:
         Old method name -> new name; the old one still works, with a ``DeprecationWarning``.
     SCENARIOS : module
         The problem's ``scenarios`` module, with ``names()`` and ``params(name, **overrides)``.
+    FEASIBILITY_TOL : float
+        Largest relative constraint violation (``check(...).primal_feasibility``)
+        of a point labelled ``optimal`` or ``feasible``; above it the answer
+        becomes ``failed``. The default, 1e-8, is the project's stated
+        feasibility tolerance.
+    CERTIFICATE_TOL : float
+        Largest certificate value (:meth:`certificate`, the relative duality
+        gap by default) of a point labelled ``optimal``; above it the answer
+        becomes ``feasible``. The default, 1e-6, is the project's stated
+        objective accuracy.
+
+    Subclasses implement :meth:`_report` (the problem's own KKT /
+    feasibility report) and, where it helps, :meth:`solution_shapes`; the
+    public :meth:`check` wraps them.
 
     """
 
@@ -68,6 +88,8 @@ class Problem:
     BATCH_METHODS: ClassVar[dict[str, BatchFunction]] = {}
     DEPRECATED_METHODS: ClassVar[dict[str, str]] = {}
     SCENARIOS: ClassVar[ModuleType | None] = None
+    FEASIBILITY_TOL: ClassVar[float] = 1e-8
+    CERTIFICATE_TOL: ClassVar[float] = 1e-6
 
     def __init__(self, params: Any) -> None:
         if not isinstance(params, self.PARAMS):
@@ -167,11 +189,22 @@ class Problem:
         name, function = self._lookup(method, self.METHODS, "method")
         options = _accepted_options(name, function, options)
         start = time.perf_counter()
-        solution = function(self.params, **options)
+        try:
+            solution = function(self.params, **options)
+        except Exception as err:  # a dependency's error is a status, not a crash
+            if contract.is_programming_error(err):
+                raise
+            solution = contract.failed_from_exception(name, err)
         elapsed = time.perf_counter() - start
+        if not isinstance(solution, Solution):
+            raise EdgeOptError(
+                f"method {name!r} of {type(self).__name__} returned {type(solution).__name__}, not a Solution"
+            )
         solution.method = name
+        solution.problem = self.NAME
         if solution.solve_time_s == 0.0:
             solution.solve_time_s = elapsed
+        solution = contract.enforce(self, solution)
         if raise_on_infeasible and solution.status is Status.INFEASIBLE:
             raise InfeasibleError(solution.reason or "the instance is infeasible")
         return solution
@@ -205,13 +238,71 @@ class Problem:
                     f"{cls.__name__}.solve_batch takes {cls.PARAMS.__name__} or {cls.__name__} items, "
                     f"got {type(p).__name__} at index {i}"
                 )
-        solutions = function(params, **options) if params else []
-        for solution in solutions:
+        try:
+            solutions = list(function(params, **options)) if params else []
+        except Exception as err:  # a dependency's error is a status for every instance, not a crash
+            if contract.is_programming_error(err):
+                raise
+            solutions = [contract.failed_from_exception(name, err) for _ in params]
+        if len(solutions) != len(params):
+            raise EdgeOptError(
+                f"batched method {name!r} returned {len(solutions)} solutions for {len(params)} instances"
+            )
+        checked = []
+        for p, solution in zip(params, solutions, strict=True):
             solution.method = name
-        return list(solutions)
+            solution.problem = cls.NAME
+            checked.append(contract.enforce(cls(p), solution))
+        return checked
 
     def check(self, solution: Solution) -> KKTReport:
-        """Constraint violations and KKT residuals of ``solution``."""
+        """Constraint violations and KKT residuals of ``solution`` for this instance.
+
+        Raises
+        ------
+        InvalidParameterError
+            When ``solution`` is not a :class:`Solution`, comes from another
+            problem, or its point lacks an entry or has the wrong shape for
+            this instance.
+
+        """
+        if not isinstance(solution, Solution):
+            raise InvalidParameterError(f"check takes a Solution, got {type(solution).__name__}")
+        if solution.problem and solution.problem != self.NAME:
+            raise InvalidParameterError(
+                f"this solution comes from problem {solution.problem!r}, not {self.NAME!r}; "
+                f"check it with that problem's check()"
+            )
+        if solution.has_point:
+            for key, shape in self.solution_shapes().items():
+                if key not in solution.x:
+                    raise InvalidParameterError(
+                        f"solution.x has no entry {key!r}; a {type(self).__name__} point needs "
+                        f"{sorted(self.solution_shapes())}"
+                    )
+                if np.shape(solution.x[key]) != tuple(shape):
+                    raise InvalidParameterError(
+                        f"solution.x[{key!r}] has shape {np.shape(solution.x[key])}, this instance needs {tuple(shape)}"
+                    )
+        try:
+            return self._report(solution)
+        except EdgeOptError:
+            raise
+        except (KeyError, IndexError, ValueError, ZeroDivisionError) as err:
+            raise InvalidParameterError(
+                f"the solution does not fit this {type(self).__name__} instance: {type(err).__name__}: {err}"
+            ) from err
+
+    def solution_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The entries of ``x`` that :meth:`check` reads, with their shapes for this instance."""
+        return {}
+
+    def certificate(self, report: KKTReport) -> float:
+        """The value that certifies ``optimal`` (at most ``CERTIFICATE_TOL``): the duality gap by default."""
+        return abs(report.duality_gap)
+
+    def _report(self, solution: Solution) -> KKTReport:
+        """The problem's own constraint violations and KKT residuals (subclasses implement it)."""
         raise NotImplementedError
 
 

@@ -33,6 +33,8 @@ class Solution:
         Wall time of the solve.
     method : str
         Registered method name that produced this solution.
+    problem : str
+        ``NAME`` of the problem that produced it (``check`` refuses another's).
     extras : dict
         Method-specific information (``reason`` for infeasible instances,
         ``solver_status``, ``duality_gap``, ...).
@@ -46,6 +48,7 @@ class Solution:
     iterations: int = 0
     solve_time_s: float = 0.0
     method: str = ""
+    problem: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -75,6 +78,34 @@ class Solution:
         reason = self.extras.get("reason")
         return None if reason is None else str(reason)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict: arrays become (nested) lists, numpy scalars Python numbers.
+
+        Non-finite objectives stay floats (``inf``); ``json.dumps`` writes them
+        as ``Infinity`` unless told otherwise.
+        """
+        return {
+            "problem": self.problem,
+            "method": self.method,
+            "status": self.status.value,
+            "objective": float(self.objective),
+            "iterations": int(self.iterations),
+            "solve_time_s": float(self.solve_time_s),
+            "x": {k: _plain(v) for k, v in self.x.items()},
+            "duals": None if self.duals is None else {k: _plain(v) for k, v in self.duals.items()},
+            "extras": {str(k): _plain(v) for k, v in self.extras.items()},
+        }
+
+    def to_frame(self) -> Any:
+        """A tidy :class:`pandas.DataFrame`: one row per entry of ``x``.
+
+        Columns: ``variable``, one ``index_0``, ``index_1``, ... column per
+        array dimension (``<NA>`` for scalars and lower-dimensional entries),
+        ``value``, plus ``method`` and ``status``. Needs pandas (the
+        ``bench`` extra).
+        """
+        return to_frame([self]).drop(columns="solution")
+
     def duality_gap(self) -> float:
         """Relative duality gap certificate, ``inf`` when none is available.
 
@@ -83,3 +114,59 @@ class Solution:
         """
         gap = self.extras.get("duality_gap")
         return math.inf if gap is None or not self.has_point else float(gap)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy arrays and scalars turned into lists and Python numbers (recursively)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Status):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return repr(value)
+
+
+def to_frame(solutions: Any) -> Any:
+    """One tidy :class:`pandas.DataFrame` of many solutions (e.g. a ``solve_batch`` result).
+
+    Columns: ``solution`` (position in ``solutions``), ``method``,
+    ``status``, ``variable``, ``index_0``, ``index_1``, ... and ``value``:
+    one row per entry of every solution's ``x``.
+    """
+    try:
+        import pandas as pd
+    except ImportError as err:  # optional dependency, as in the benchmark harness
+        raise ImportError("to_frame needs pandas: pip install 'edgeopt[bench]'") from err
+    if isinstance(solutions, Solution):
+        solutions = [solutions]
+    parts = []
+    depth = 0
+    for position, solution in enumerate(solutions):
+        if not isinstance(solution, Solution):
+            raise InvalidParameterError(f"to_frame takes Solutions, got {type(solution).__name__} at {position}")
+        for name, value in solution.x.items():
+            arr = np.asarray(value)
+            depth = max(depth, arr.ndim)
+            index = np.indices(arr.shape).reshape(arr.ndim, -1) if arr.ndim else np.zeros((0, 1), dtype=int)
+            frame = {f"index_{d}": index[d] for d in range(arr.ndim)}
+            frame["value"] = arr.reshape(-1)
+            part = pd.DataFrame(frame)
+            part.insert(0, "variable", name)
+            part.insert(0, "status", solution.status.value)
+            part.insert(0, "method", solution.method)
+            part.insert(0, "solution", position)
+            parts.append(part)
+    columns = ["solution", "method", "status", "variable", *[f"index_{d}" for d in range(depth)], "value"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    for d in range(depth):
+        table[f"index_{d}"] = table[f"index_{d}"].astype("Int64")
+    return table

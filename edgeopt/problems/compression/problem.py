@@ -44,7 +44,7 @@ class L1Logistic(Problem):
         n, features = self.params.x.shape
         return {"samples": int(n), "features": int(features), "classes": int(self.params.n_classes)}
 
-    def check(self, solution: Solution) -> KKTReport:
+    def _report(self, solution: Solution) -> KKTReport:
         """Subgradient optimality residual relative to ``lambda_max`` (:func:`~.certificate.subgradient_report`).
 
         ``lambda_max = max |grad_W|`` at ``W = 0`` (with the best biases) is the

@@ -53,7 +53,7 @@ class CutSelection(Problem):
         """Samples (channel gains) and candidate cuts, as in the benchmark rows."""
         return {"samples": int(self.params.gains.size), "layers": int(self.params.candidates.size)}
 
-    def check(self, solution: Solution) -> KKTReport:
+    def _report(self, solution: Solution) -> KKTReport:
         """Optimality of every sample's cut against the full energy matrix (:func:`~.certificate.lp_certificate`).
 
         A discrete choice has no stationarity condition. Its certificate is the

@@ -44,7 +44,7 @@ class DagSplit(Problem):
         g = self.params.graph
         return {"layers": int(g.number_of_nodes()), "edges": int(g.number_of_edges())}
 
-    def check(self, solution: Solution) -> KKTReport:
+    def _report(self, solution: Solution) -> KKTReport:
         """Validity of the split and agreement of the objective with the cost of its device set.
 
         Max-flow / min-cut duality is the certificate: ``duality_gap`` compares

@@ -96,7 +96,7 @@ class FogPartitioning(Problem):
         """``E^MAC``: the objective divided by the collaborative MACs (Sec. IX)."""
         return solution.objective / self.params.layout.total_macs(self.params)
 
-    def check(self, solution: Solution) -> KKTReport:
+    def _report(self, solution: Solution) -> KKTReport:
         """Constraint violations and KKT residuals of ``solution`` (see :mod:`edgeopt.problems.fog.certificate`)."""
         return kkt_report(self.params, solution)
 

@@ -59,6 +59,6 @@ class IsccProblem(Problem):
         """Candidate splits (layers + 1) and the largest bit count, as in the benchmark rows."""
         return {"splits": self.params.n_layers + 1, "q_max": self.params.q_max}
 
-    def check(self, solution: Solution) -> KKTReport:
+    def _report(self, solution: Solution) -> KKTReport:
         """Constraint violations of the returned design (the problem is not convex: no duality gap)."""
         return design_report(self.params, solution)

@@ -115,7 +115,7 @@ def test_largest_remainder():
         ("n_layers", 0, "n_layers must be an integer >= 1"),
         ("d_x", 3.0, "d_x must be >= 2"),
         ("kappa", [1e-28, -1.0], "kappa must have shape"),
-        ("p_circuit", "neg", "p_circuit must be a numeric array"),
+        ("p_circuit", "neg", "p_circuit must be an array of real numbers"),
         ("gain_link", np.ones((5, 7)), "gain_link must have shape"),
     ],
 )

@@ -7,6 +7,7 @@ tables and scenario files, so a new problem appears without touching this file.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -32,18 +33,22 @@ def main(argv: list[str] | None = None) -> int:
     solve.add_argument("scenario", nargs="?", help="a scenario name (see `edgeopt list`)")
     solve.add_argument("--method", default=None, help="a registered method (default: the problem's default)")
     solve.add_argument("--json", action="store_true", help="print the solution as one JSON object")
+    solve.add_argument("--no-progress", action="store_true", help="no progress bar on long solves")
     bench = sub.add_parser("bench", help="run a problem's benchmark")
     bench.add_argument("problem", choices=benchmarks())
     bench.add_argument("--json", action="store_true", help="print the rows as one JSON array")
     bench.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
+    bench.add_argument("-n", type=int, default=None, help="fuzz only: wide valid instances per problem")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             print(_listing())
             return 0
         if args.command == "solve":
-            return _solve(args.problem, args.scenario, args.method, args.json)
-        return _bench(args.problem, args.quick, args.json)
+            return _solve(args.problem, args.scenario, args.method, args.json, not args.no_progress)
+        options = {"n": args.n} if args.n is not None else {}
+        return _bench(args.problem, args.quick, args.json, not args.no_progress, **options)
     except EdgeOptError as err:
         print(f"edgeopt: error: {err}", file=sys.stderr)
         return 2
@@ -62,7 +67,7 @@ def _listing() -> str:
     return "\n".join(lines)
 
 
-def _solve(problem: str, scenario: str | None, method: str | None, as_json: bool) -> int:
+def _solve(problem: str, scenario: str | None, method: str | None, as_json: bool, progress: bool = True) -> int:
     if problem not in PROBLEMS:
         fog = PROBLEMS["fog"]
         if scenario is None and problem in fog.scenarios():
@@ -78,7 +83,10 @@ def _solve(problem: str, scenario: str | None, method: str | None, as_json: bool
     if scenario is None:
         print(f"edgeopt: error: name a scenario of {problem}: {', '.join(cls.scenarios())}", file=sys.stderr)
         return 2
-    sol = cls.from_scenario(scenario).solve(method)
+    accepted = cls.method_options(method)
+    # Long methods take ``progress``: on by default here, off by default in the API.
+    options = {"progress": progress} if accepted is None or "progress" in accepted else {}
+    sol = cls.from_scenario(scenario).solve(method, **options)
     if as_json:
         json.dump(_solution_json(problem, scenario, sol), sys.stdout)
         sys.stdout.write("\n")
@@ -93,8 +101,14 @@ def _solve(problem: str, scenario: str | None, method: str | None, as_json: bool
     return 0
 
 
-def _bench(problem: str, quick: bool, as_json: bool) -> int:
+def _bench(problem: str, quick: bool, as_json: bool, progress: bool = True, **options: Any) -> int:
     runner = benchmark(problem)
+    if options and problem != "fuzz":
+        print("edgeopt: error: -n applies to `edgeopt bench fuzz` only", file=sys.stderr)
+        return 2
+    takes = inspect.signature(runner).parameters
+    if "progress" in takes:
+        options["progress"] = progress
     if as_json:
         # Native solvers (HiGHS prints a banner from C++) write to file descriptor 1; send
         # that to stderr while the benchmark runs so that stdout holds only the JSON array.
@@ -102,7 +116,7 @@ def _bench(problem: str, quick: bool, as_json: bool) -> int:
         saved = os.dup(1)
         os.dup2(2, 1)
         try:
-            rows, report = runner(quick=quick)
+            rows, report = runner(quick=quick, **options)
         finally:
             sys.stdout.flush()
             os.dup2(saved, 1)
@@ -110,7 +124,7 @@ def _bench(problem: str, quick: bool, as_json: bool) -> int:
         json.dump(rows, sys.stdout)
         sys.stdout.write("\n")
     else:
-        rows, report = runner(quick=quick)
+        rows, report = runner(quick=quick, **options)
         print(report)
     return 0
 

@@ -1,6 +1,7 @@
 """The benchmark harness: :func:`compare` and each problem's benchmark (``edgeopt bench PROBLEM``).
 
-A problem has a benchmark when a module ``edgeopt.bench.<problem name>`` with
+``fuzz`` (:mod:`edgeopt.bench.fuzz`) runs the wide-range fuzzing of every
+problem. A problem has a benchmark when a module ``edgeopt.bench.<problem name>`` with
 a ``run(quick=False) -> (rows, report)`` function exists; :func:`benchmarks`
 finds them from ``edgeopt.PROBLEMS``, so nothing here lists problems by hand.
 """
@@ -20,8 +21,9 @@ __all__ = ["COLUMNS", "benchmark", "benchmarks", "compare"]
 
 
 def benchmarks() -> list[str]:
-    """Names of the problems that have a benchmark module."""
-    return [name for name in PROBLEMS if importlib.util.find_spec(f"edgeopt.bench.{name}") is not None]
+    """Names of the problems that have a benchmark module, then ``fuzz`` (every problem's wide-range counts)."""
+    names = [name for name in PROBLEMS if importlib.util.find_spec(f"edgeopt.bench.{name}") is not None]
+    return [*names, "fuzz"]
 
 
 def benchmark(name: str) -> Callable[..., tuple[list[dict[str, Any]], str]]:

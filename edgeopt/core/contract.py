@@ -84,7 +84,7 @@ def failed_from_exception(method: str, err: Exception) -> Solution:
 
 def is_programming_error(err: BaseException) -> bool:
     """True for errors that must propagate out of ``solve`` (ours and the code's own bugs)."""
-    return isinstance(err, EdgeOptError | PROGRAMMING_ERRORS)
+    return isinstance(err, (EdgeOptError, *PROGRAMMING_ERRORS))
 
 
 def _relative(a: float, b: float) -> float:

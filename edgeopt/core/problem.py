@@ -137,6 +137,12 @@ class Problem:
             names.insert(0, cls.DEFAULT_METHOD)
         return names
 
+    @classmethod
+    def method_options(cls, method: str | None = None) -> set[str] | None:
+        """Keyword options a method takes (None when it takes any ``**options``)."""
+        _, function = cls._lookup(method, cls.METHODS, "method")
+        return _keyword_names(function)
+
     @property
     def methods(self) -> list[str]:
         """Names of the registered methods, default first."""

@@ -162,7 +162,10 @@ def _record(seed: int, outcome: str, solution: Solution | None, elapsed: float, 
 def invalid_variants(params: Any) -> Iterator[tuple[str, str, Any]]:
     """``(field, label, value)`` for every init field of ``params`` and every bad value that applies.
 
-    Numeric fields (numbers, numeric arrays, bools) get every value of
+    A field annotated ``X | None`` takes None; a field declared with
+    ``dataclasses.field(metadata={"any_shape": True})`` takes any shape (a
+    batch of channel gains, say), so neither is offered as invalid. Numeric
+    fields (numbers, numeric arrays, bools) get every value of
     :data:`ALWAYS_INVALID` and :data:`MAYBE_VALID` that fits their kind;
     other fields (names, graphs, nested dataclasses) get the type errors
     (``object``, ``string``) and, unless None is their value, ``none``.
@@ -175,16 +178,18 @@ def invalid_variants(params: Any) -> Iterator[tuple[str, str, Any]]:
         if kind == "other":
             yield field.name, "object", object()
             yield field.name, "string", "1.0"
-            if value is not None:
+            if value is not None and not _optional(field):
                 yield field.name, "none", None
             continue
         shape = np.shape(value)
         yield field.name, "nan", _fill(shape, math.nan)
         yield field.name, "inf", _fill(shape, math.inf)
-        yield field.name, "wrong_shape", np.ones((*shape, 2)) if shape else np.ones(3)
+        if not field.metadata.get("any_shape", False):
+            yield field.name, "wrong_shape", np.ones((*shape, 2)) if shape else np.ones(3)
         yield field.name, "object", object()
         yield field.name, "string", "1.0"
-        yield field.name, "none", None
+        if not _optional(field):
+            yield field.name, "none", None
         if kind == "int":
             yield field.name, "non_integer", 2.5
         if kind == "bool":
@@ -199,6 +204,11 @@ def invalid_variants(params: Any) -> Iterator[tuple[str, str, Any]]:
                 yield field.name, label, {"negative": -1, "zero": 0, "huge": 10**9}[label]
                 continue
             yield field.name, label, _fill(shape, number)
+
+
+def _optional(field: dataclasses.Field[Any]) -> bool:
+    """True when the field's annotation admits None (``X | None``): None is then a valid value."""
+    return "None" in str(field.type)
 
 
 def _kind(value: Any) -> str:

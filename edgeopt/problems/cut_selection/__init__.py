@@ -12,6 +12,8 @@ from edgeopt.problems.cut_selection import scenarios
 from edgeopt.problems.cut_selection.envelope import lower_envelope, select_cuts
 from edgeopt.problems.cut_selection.model import (
     BITS_PER_ELEMENT,
+    RANGES,
+    UNREACHABLE_CUT,
     CutSelectionParams,
     PowerControl,
     energy_at,
@@ -19,10 +21,17 @@ from edgeopt.problems.cut_selection.model import (
     summarise,
 )
 from edgeopt.problems.cut_selection.problem import CutSelection
-from edgeopt.problems.cut_selection.reference import power_control_cvxpy, solve_milp
+from edgeopt.problems.cut_selection.reference import (
+    power_control_cvxpy,
+    solve_cvxpy,
+    solve_milp,
+    solve_power_control,
+)
 
 __all__ = [
     "BITS_PER_ELEMENT",
+    "RANGES",
+    "UNREACHABLE_CUT",
     "CutSelection",
     "CutSelectionParams",
     "PowerControl",
@@ -32,6 +41,8 @@ __all__ = [
     "power_control_cvxpy",
     "scenarios",
     "select_cuts",
+    "solve_cvxpy",
     "solve_milp",
+    "solve_power_control",
     "summarise",
 ]

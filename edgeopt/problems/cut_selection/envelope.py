@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.solution import Solution
+from edgeopt.core.validate import array
 from edgeopt.models.channel import min_energy_transmission
 from edgeopt.problems.cut_selection.model import CutSelectionParams, energy_at, summarise
 
@@ -38,8 +40,10 @@ def lower_envelope(intercepts: np.ndarray, slopes: np.ndarray) -> tuple[np.ndarr
         to the next; line ``lines[k]`` is optimal on ``[breakpoints[k-1], breakpoints[k]]``.
 
     """
-    a = np.asarray(intercepts, dtype=float)
-    b = np.asarray(slopes, dtype=float)
+    a = array("intercepts", intercepts, allow_negative=True, ndim=1)
+    b = array("slopes", slopes, [a.shape], allow_negative=True)
+    if a.size == 0:
+        raise InvalidParameterError("intercepts must hold at least one line, got an empty array")
     # At c = 0 the smallest intercept wins; among ties, the smallest slope.
     current = int(np.lexsort((b, a))[0])
     lines, breaks = [current], []
@@ -81,16 +85,19 @@ def select_cuts(params: CutSelectionParams) -> dict[str, np.ndarray]:
         return energy_at(params, best)
     pc = params.power_control
     flat = params.gains.reshape(-1, 1)
+    linked = flat > 0  # no link: min_energy_transmission divides by the gain; priced apart
+    bits = params.payload_bits[candidates]
     tx = min_energy_transmission(
-        params.payload_bits[candidates],
-        flat,
+        bits,
+        np.where(linked, flat, 1.0),
         params.bandwidth,
         params.noise_psd,
         pc.circuit_power,
         pc.deadline,
         params.power,
     )
-    total = params.processing_energy[candidates] + tx.energy
+    energy = np.where(linked | (bits == 0), tx.energy, np.inf)
+    total = params.processing_energy[candidates] + energy
     best = candidates[np.argmin(total, axis=1)].reshape(params.gains.shape)
     return energy_at(params, best)
 
@@ -106,9 +113,11 @@ def solve_envelope(params: CutSelectionParams) -> Solution:
     Returns
     -------
     Solution
-        ``x`` holds ``cut``, the energies and times of :func:`~.model.energy_at`
-        and ``co2_kg``, shaped like ``params.gains``; ``INFEASIBLE`` where some
-        inference cannot meet the deadline at any cut.
+        ``x`` holds ``cut``, the energies and times of :func:`~.model.energy_at`,
+        ``co2_kg`` and the mask ``feasible``, shaped like ``params.gains``;
+        unreachable samples carry the placeholders of :func:`~.model.summarise`
+        and are counted in ``extras["n_infeasible"]``; ``INFEASIBLE`` only when
+        no sample is reachable.
 
     """
     return summarise(params, select_cuts(params))

@@ -22,17 +22,30 @@ power ``P <= power`` per inference under a deadline ``T`` with a circuit
 power ``P_c``, energy ``(P + P_c) tau``; each layer's transmission then has
 the closed form of :func:`edgeopt.models.channel.min_energy_transmission`.
 
+Per-sample results. A sample is *unreachable* when no cut can serve it: a
+zero gain (no link) with every candidate payload non-empty, or, under power
+control, a deadline below the full-power time of every cut. Unreachable
+samples do not void the batch: their energy is ``inf``, ``x["feasible"]`` is
+False there, and the objective is the mean energy over the reachable samples
+(the placeholders are in :func:`summarise`). Only a batch with no reachable
+sample is ``INFEASIBLE``.
+
+Valid ranges (:data:`RANGES`; outside them a field is rejected with an
+:class:`~edgeopt.core.errors.InvalidParameterError` naming it). They are
+wide physically and keep every intermediate of the model finite: the SNR
+``P g / (N0 W)`` stays within 1e-57..1e66, transmission times below 1e75 s.
+
 The methods live beside this module: :mod:`.envelope` (``"analytic"``, the
 default: the lower envelope of the per-layer energy lines, vectorised over
 any batch shape of gains), :mod:`.exhaustive` (``"exhaustive"``: the full
 energy matrix and its row minimum) and :mod:`.reference` (``"cvxpy"``: the
-MILP with one one-hot boolean row per sample, HiGHS by default; fixed power
-only).
+MILP with one one-hot boolean row per sample, HiGHS by default, and under
+power control one exponential-cone program per cut, Clarabel by default).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -41,12 +54,33 @@ from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.core.validate import positive_scalar
+from edgeopt.core.validate import array, boolean, integer, number
 from edgeopt.models.channel import min_energy_transmission, shannon_rate_bits
 from edgeopt.models.dnn import DnnProfile, output_elements
 from edgeopt.models.energy import ProcessingEnergyModel, co2_kg
 
 BITS_PER_ELEMENT = 32
+
+# Valid ranges, SI units: (minimum, maximum), inclusive. Gains may also be exactly 0 (no link).
+RANGES: dict[str, tuple[float, float]] = {
+    "processing_energy": (0.0, 1e10),  # J per inference
+    "output_elements": (0.0, 1e15),
+    "gains": (1e-30, 1e30),  # positive gains; 0 is allowed too
+    "bandwidth": (1.0, 1e12),  # Hz
+    "noise_psd": (1e-30, 1.0),  # W/Hz
+    "power": (1e-15, 1e6),  # W
+    "bits_per_element": (1, 1024),
+    "deadline": (1e-12, 1e12),  # s
+    "circuit_power": (0.0, 1e6),  # W
+}
+
+# Placeholders of an unreachable sample in a Solution's x (see summarise).
+UNREACHABLE_CUT = -1
+
+
+def _scalar(name: str, value: Any, key: str | None = None) -> float:
+    low, high = RANGES[key or name]
+    return number(name, value, minimum=low, maximum=high)
 
 
 @dataclass(frozen=True)
@@ -56,10 +90,12 @@ class PowerControl:
     Attributes
     ----------
     deadline : float
-        Seconds available for the transmission of one inference's payload.
+        Seconds available for the transmission of one inference's payload,
+        in ``[1e-12, 1e12]``.
     circuit_power : float
-        Transmitter circuit power ``P_c`` in W, drawn while transmitting (> 0:
-        without it the optimum simply stretches the transmission to the deadline).
+        Transmitter circuit power ``P_c`` in W, drawn while transmitting, in
+        ``[0, 1e6]`` (without it the optimum simply stretches the
+        transmission to the deadline).
 
     """
 
@@ -67,34 +103,39 @@ class PowerControl:
     circuit_power: float
 
     def __post_init__(self) -> None:
-        positive_scalar("power_control.deadline", self.deadline)
-        positive_scalar("power_control.circuit_power", self.circuit_power, allow_zero=True)
+        object.__setattr__(self, "deadline", _scalar("power_control.deadline", self.deadline, "deadline"))
+        object.__setattr__(
+            self, "circuit_power", _scalar("power_control.circuit_power", self.circuit_power, "circuit_power")
+        )
 
 
 @dataclass(frozen=True)
 class CutSelectionParams:
-    """Inputs of the cut-selection problem, SI units.
+    """Inputs of the cut-selection problem, SI units (ranges: :data:`RANGES`).
 
     Attributes
     ----------
     processing_energy : array (L + 1,)
-        ``E_p(l)`` in J for cuts ``l = 0..L``; ``E_p(0) = 0`` (nothing run).
+        ``E_p(l)`` in J for cuts ``l = 0..L`` (``L >= 1``), each in ``[0, 1e10]``;
+        ``E_p(0) = 0`` (nothing run) in the paper.
     output_elements : array (L + 1,)
-        ``d_l``, elements sent at cut ``l`` (``d_0`` the raw input).
+        ``d_l``, elements sent at cut ``l`` (``d_0`` the raw input), each in ``[0, 1e15]``.
     gains : array, any shape
-        Channel power gains ``|h|^2`` (> 0), one per inference.
+        Channel power gains ``|h|^2``, one per inference, each 0 (no link:
+        the sample is unreachable unless a cut sends nothing) or in
+        ``[1e-30, 1e30]``; at least one.
     bandwidth : float
-        ``W`` in Hz.
+        ``W`` in Hz, in ``[1, 1e12]``.
     noise_psd : float
-        ``N0`` in W/Hz.
+        ``N0`` in W/Hz, in ``[1e-30, 1]``.
     power : float
-        Transmit power ``P`` in W (the cap ``P_max`` under ``power_control``).
+        Transmit power ``P`` in W (the cap ``P_max`` under ``power_control``), in ``[1e-15, 1e6]``.
     layer_names : tuple of str
-        Names of the cuts, for reports.
+        Distinct names of the cuts, for reports (default ``layer0, layer1, ...``).
     allow_raw : bool
         Allow ``l = 0`` (send the raw input); off by default, as in the paper.
     bits_per_element : int
-        32 (full precision), as in the paper.
+        32 (full precision), as in the paper; an integer in ``[1, 1024]``.
     power_control : PowerControl, optional
         Choose the transmit power too.
 
@@ -102,7 +143,7 @@ class CutSelectionParams:
 
     processing_energy: np.ndarray
     output_elements: np.ndarray
-    gains: np.ndarray
+    gains: np.ndarray = field(metadata={"any_shape": True})  # any batch shape of |h|^2
     bandwidth: float
     noise_psd: float
     power: float = 1e-3
@@ -112,44 +153,53 @@ class CutSelectionParams:
     power_control: PowerControl | None = None
 
     def __post_init__(self) -> None:
-        ep = np.array(self.processing_energy, dtype=float)
-        d = np.array(self.output_elements, dtype=float)
-        if ep.ndim != 1 or ep.size < 2:
+        ep = array("processing_energy", self.processing_energy, allow_zero=True, ndim=1,
+                   maximum=RANGES["processing_energy"][1])  # fmt: skip
+        if ep.size < 2:
             raise InvalidParameterError(
                 f"processing_energy must be a vector of L + 1 >= 2 values, got shape {ep.shape}"
             )
+        d = array("output_elements", self.output_elements, allow_zero=True, maximum=RANGES["output_elements"][1])
         if d.shape != ep.shape:
             raise InvalidParameterError(
-                f"output_elements must have shape {ep.shape} like processing_energy, got {d.shape}"
+                f"processing_energy and output_elements must have the same shape (L + 1,), got {ep.shape} and {d.shape}"
             )
-        for name, arr in (("processing_energy", ep), ("output_elements", d)):
-            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                bad = int(np.flatnonzero(~np.isfinite(arr) | (arr < 0))[0])
-                raise InvalidParameterError(f"{name}[{bad}] must be finite and >= 0, got {arr[bad]!r}")
-        gains = np.array(self.gains, dtype=float)
+        gains = array("gains", self.gains, allow_zero=True, maximum=RANGES["gains"][1])
         if gains.size == 0:
-            raise InvalidParameterError("gains must hold at least one channel gain")
-        bad_gain = ~np.isfinite(gains) | (gains <= 0)
-        if np.any(bad_gain):
-            index = tuple(int(i) for i in np.argwhere(bad_gain)[0]) if gains.ndim else ()
-            value = gains[index] if gains.ndim else gains
-            raise InvalidParameterError(f"gains must be finite and > 0, got {float(value)!r} at index {index}")
-        names = tuple(self.layer_names) or tuple(f"layer{i}" for i in range(ep.size))
-        if len(names) != ep.size:
-            raise InvalidParameterError(f"layer_names must have {ep.size} entries, got {len(names)}")
-        if int(self.bits_per_element) <= 0:
-            raise InvalidParameterError(f"bits_per_element must be a positive integer, got {self.bits_per_element!r}")
-        for arr in (ep, d, gains):
-            arr.setflags(write=False)
+            raise InvalidParameterError("gains must hold at least one channel gain, got an empty array")
+        tiny = (gains > 0) & (gains < RANGES["gains"][0])
+        if np.any(tiny):
+            index = tuple(int(i) for i in np.argwhere(tiny)[0])
+            raise InvalidParameterError(
+                f"gains must be 0 or in [{RANGES['gains'][0]:g}, {RANGES['gains'][1]:g}], "
+                f"got {float(gains[index])!r} at index {index}"
+            )
+        names = self.layer_names
+        if isinstance(names, str) or not isinstance(names, tuple | list):
+            raise InvalidParameterError(f"layer_names must be a tuple of str, got {type(names).__name__}")
+        names = tuple(names) or tuple(f"layer{i}" for i in range(ep.size))
+        if len(names) != ep.size or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+            raise InvalidParameterError(
+                f"layer_names must be {ep.size} distinct strings (one per entry of processing_energy), "
+                f"got {self.layer_names!r}"[:300]
+            )
         object.__setattr__(self, "processing_energy", ep)
         object.__setattr__(self, "output_elements", d)
         object.__setattr__(self, "gains", gains)
         object.__setattr__(self, "layer_names", names)
-        object.__setattr__(self, "bandwidth", positive_scalar("bandwidth", self.bandwidth))
-        object.__setattr__(self, "noise_psd", positive_scalar("noise_psd", self.noise_psd))
-        object.__setattr__(self, "power", positive_scalar("power", self.power))
+        for name in ("bandwidth", "noise_psd", "power"):
+            object.__setattr__(self, name, _scalar(name, getattr(self, name)))
+        low, high = RANGES["bits_per_element"]
+        object.__setattr__(
+            self,
+            "bits_per_element",
+            integer("bits_per_element", self.bits_per_element, minimum=int(low), maximum=int(high)),
+        )
+        object.__setattr__(self, "allow_raw", boolean("allow_raw", self.allow_raw))
         if self.power_control is not None and not isinstance(self.power_control, PowerControl):
-            raise InvalidParameterError(f"power_control must be a PowerControl, got {self.power_control!r}")
+            raise InvalidParameterError(
+                f"power_control must be a PowerControl or None, got {type(self.power_control).__name__}"
+            )
 
     @classmethod
     def from_profile(
@@ -162,7 +212,36 @@ class CutSelectionParams:
         energy_model: ProcessingEnergyModel | None = None,
         **kwargs: Any,
     ) -> CutSelectionParams:
-        """Build the parameters of a chain profile under an energy model (Tables I-II fp32 + DRAM by default)."""
+        """Build the parameters of a chain profile under an energy model (Tables I-II fp32 + DRAM by default).
+
+        Parameters
+        ----------
+        profile : DnnProfile
+            A chain network (every layer one input and one consumer).
+        gains, bandwidth, noise_psd, power
+            As the fields of the same names.
+        energy_model : ProcessingEnergyModel, optional
+            Prices the layers (eqs. (1)-(2)); by default Table I fp32 and Table II DRAM.
+        **kwargs
+            The other fields (``allow_raw``, ``bits_per_element``, ``power_control``).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a profile that is not a chain, a model that is not a
+            ProcessingEnergyModel, or any invalid field.
+
+        """
+        if not isinstance(profile, DnnProfile):
+            raise InvalidParameterError(f"profile must be a DnnProfile, got {type(profile).__name__}")
+        if not profile.is_chain:
+            raise InvalidParameterError(
+                f"profile {profile.name!r} has branches: cut selection needs a chain (use DagSplit for a DAG)"
+            )
+        if energy_model is not None and not isinstance(energy_model, ProcessingEnergyModel):
+            raise InvalidParameterError(
+                f"energy_model must be a ProcessingEnergyModel or None, got {type(energy_model).__name__}"
+            )
         model = energy_model or ProcessingEnergyModel.from_tables()
         return cls(
             processing_energy=model.cumulative(profile),
@@ -201,7 +280,7 @@ class CutSelectionParams:
                 raise InvalidParameterError(f"no layer named {cut!r}; layers: {', '.join(self.layer_names)}")
             index = self.layer_names.index(cut)
         else:
-            index = int(cut)
+            index = integer("cut", cut)
         lo = 0 if self.allow_raw else 1
         if not lo <= index <= self.n_layers:
             raise InvalidParameterError(
@@ -211,19 +290,33 @@ class CutSelectionParams:
         return index
 
     def joules_per_bit(self) -> np.ndarray:
-        """``P / R(h)``: the transmission energy per bit at fixed power, one per gain."""
-        return self.power / shannon_rate_bits(self.power, self.gains, self.bandwidth, self.noise_psd)
+        """``P / R(h)``: the transmission energy per bit at fixed power, one per gain (``inf`` at a zero gain)."""
+        rate = shannon_rate_bits(self.power, self.gains, self.bandwidth, self.noise_psd)
+        with np.errstate(divide="ignore"):
+            return np.asarray(self.power / rate)
 
 
 def energy_at(params: CutSelectionParams, cut: np.ndarray | int | str) -> dict[str, np.ndarray]:
     """Energies and times when cutting at ``cut`` (a cut per gain, or one cut for all).
 
-    Returns arrays shaped like ``params.gains``: ``processing_energy``,
-    ``transmission_energy``, ``transmission_time``, ``transmit_power``,
-    ``energy``. Infeasible cuts (deadline missed under power control) have
-    infinite energy.
+    Parameters
+    ----------
+    params : CutSelectionParams
+        The instance.
+    cut : int, str or integer array shaped like ``params.gains``
+        Cut indices (or one layer name) in the choice set.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Arrays shaped like ``params.gains``: ``cut``, ``processing_energy``,
+        ``transmission_energy``, ``transmission_time``, ``transmit_power``,
+        ``energy``. Where the payload cannot be sent (a zero gain, or the
+        deadline missed under power control) the energy is infinite; a cut
+        that sends nothing costs no transmission, whatever the gain.
+
     """
-    if isinstance(cut, str | int | np.integer):
+    if isinstance(cut, str | int | np.integer) and not isinstance(cut, bool):
         index = np.full(params.gains.shape, params.cut_index(cut))
     else:
         index = np.asarray(cut)
@@ -235,16 +328,25 @@ def energy_at(params: CutSelectionParams, cut: np.ndarray | int | str) -> dict[s
     bits = params.payload_bits[index]
     ep = params.processing_energy[index]
     pc = params.power_control
+    linked = params.gains > 0
+    nothing = bits == 0
     if pc is None:
         rate = shannon_rate_bits(params.power, params.gains, params.bandwidth, params.noise_psd)
-        time = bits / rate
-        power = np.where(bits > 0, params.power, 0.0)
-        etr = power * time
+        with np.errstate(divide="ignore", invalid="ignore"):
+            time = np.where(nothing, 0.0, np.where(linked, bits / rate, np.inf))
+        power = np.where(nothing, 0.0, params.power)
+        with np.errstate(invalid="ignore"):
+            etr = np.where(nothing, 0.0, power * time)
     else:
+        # No link: min_energy_transmission divides by the gain; price those entries apart.
         tx = min_energy_transmission(
-            bits, params.gains, params.bandwidth, params.noise_psd, pc.circuit_power, pc.deadline, params.power
-        )
-        time, power, etr = tx.time, tx.power, tx.energy
+            bits, np.where(linked, params.gains, 1.0), params.bandwidth, params.noise_psd,
+            pc.circuit_power, pc.deadline, params.power,
+        )  # fmt: skip
+        cut_off = ~linked & ~nothing
+        time = np.where(cut_off, np.inf, tx.time)
+        power = np.where(cut_off, params.power, tx.power)
+        etr = np.where(cut_off, np.inf, tx.energy)
     return {
         "cut": index,
         "processing_energy": ep,
@@ -259,18 +361,69 @@ def energy_matrix(params: CutSelectionParams) -> np.ndarray:
     """Energy of every candidate cut for every gain: shape ``(n_samples, n_candidates)`` (gains flattened).
 
     Written directly from the model, one column per cut; the exhaustive and
-    MILP methods and the tests compare against it.
+    MILP methods and the certificate compare against it. A row of ``inf``
+    is an unreachable sample.
     """
     flat = params.replace(gains=params.gains.reshape(-1))
     return np.stack([energy_at(flat, int(index))["energy"] for index in flat.candidates], axis=1)
 
 
 def summarise(params: CutSelectionParams, chosen: dict[str, np.ndarray], iterations: int = 0) -> Solution:
-    """A :class:`Solution` from per-sample choices: objective = mean energy per inference (eq. (8))."""
-    energy = chosen["energy"]
-    if not np.all(np.isfinite(energy)):
-        missed = int(np.count_nonzero(~np.isfinite(energy)))
-        return infeasible(f"{missed} of {energy.size} inferences cannot meet the deadline at any cut")
-    x = {k: np.asarray(v) for k, v in chosen.items()}
-    x["co2_kg"] = co2_kg(energy)
-    return Solution(status=Status.OPTIMAL, objective=float(energy.mean()), x=x, iterations=iterations)
+    """A :class:`Solution` from per-sample choices: objective = mean energy over the reachable samples (eq. (8)).
+
+    Parameters
+    ----------
+    params : CutSelectionParams
+        The instance.
+    chosen : dict of str to numpy.ndarray
+        :func:`energy_at` at every sample's best cut; an infinite energy marks
+        an unreachable sample (no cut can serve it).
+    iterations : int
+        Reported in the solution.
+
+    Returns
+    -------
+    Solution
+        ``OPTIMAL`` with ``x["feasible"]`` (bool, shaped like the gains) the
+        reachable samples; where it is False the placeholders are ``cut =
+        UNREACHABLE_CUT`` (-1), ``energy``, ``transmission_energy``,
+        ``transmission_time`` and ``co2_kg`` = ``inf``, ``processing_energy``
+        and ``transmit_power`` = 0 (nothing is run or sent).
+        ``extras["n_infeasible"]`` counts them, with a ``reason`` when there are
+        any. ``INFEASIBLE`` (no point) when no sample is reachable.
+
+    """
+    energy = np.asarray(chosen["energy"], dtype=float)
+    feasible = np.isfinite(energy)
+    missed = int(np.count_nonzero(~feasible))
+    reason = _unreachable_reason(params, missed, energy.size)
+    if missed == energy.size:
+        return infeasible(reason, n_infeasible=missed, n_samples=int(energy.size))
+    x = {k: np.array(v) for k, v in chosen.items()}
+    if missed:
+        x["cut"] = np.where(feasible, x["cut"], UNREACHABLE_CUT)
+        for key in ("energy", "transmission_energy", "transmission_time"):
+            x[key] = np.where(feasible, x[key], np.inf)
+        for key in ("processing_energy", "transmit_power"):
+            x[key] = np.where(feasible, x[key], 0.0)
+    x["co2_kg"] = np.where(feasible, co2_kg(np.where(feasible, energy, 0.0)), np.inf)
+    x["feasible"] = feasible
+    extras: dict[str, Any] = {"n_infeasible": missed, "n_samples": int(energy.size)}
+    if missed:
+        extras["reason"] = reason
+    return Solution(
+        status=Status.OPTIMAL, objective=float(energy[feasible].mean()), x=x, iterations=iterations, extras=extras
+    )
+
+
+def _unreachable_reason(params: CutSelectionParams, missed: int, total: int) -> str:
+    zero = int(np.count_nonzero(params.gains == 0))
+    if params.power_control is None:
+        why = "a zero channel gain and no cut that sends nothing"
+    else:
+        why = (
+            f"the {params.power_control.deadline:g} s deadline is below the full-power transmission time of every "
+            f"cut ({zero} of them at a zero gain)"
+        )
+    rest = total - missed
+    return f"{missed} of {total} inferences cannot be served at any cut: {why}; the objective is over the other {rest}"

@@ -13,7 +13,7 @@ from edgeopt.problems.cut_selection.certificate import lp_certificate
 from edgeopt.problems.cut_selection.envelope import solve_envelope
 from edgeopt.problems.cut_selection.exhaustive import solve_exhaustive
 from edgeopt.problems.cut_selection.model import CutSelectionParams
-from edgeopt.problems.cut_selection.reference import solve_milp
+from edgeopt.problems.cut_selection.reference import solve_cvxpy
 
 
 class CutSelection(Problem):
@@ -21,9 +21,26 @@ class CutSelection(Problem):
 
     Methods: ``"analytic"`` (default; the lower envelope, :mod:`.envelope`),
     ``"exhaustive"`` (the energy matrix's row minimum, :mod:`.exhaustive`) and
-    ``"cvxpy"`` (the one-hot MILP, HiGHS by default; fixed power only,
-    :mod:`.reference`). :meth:`check` is the LP-relaxation certificate of
-    :mod:`.certificate`.
+    ``"cvxpy"`` (the one-hot MILP, HiGHS by default; under power control one
+    exponential-cone program per cut, Clarabel by default; :mod:`.reference`).
+    :meth:`check` is the LP-relaxation certificate of :mod:`.certificate`.
+
+    Per-sample results: a sample no cut can serve is ``inf`` in
+    ``x["energy"]`` and False in ``x["feasible"]``; the objective is the mean
+    over the others, ``extras["n_infeasible"]`` counts them (see
+    :func:`~.model.summarise`).
+
+    Tolerances (the result contract's, stated once):
+
+    ===================  =====  ================================================
+    ``FEASIBILITY_TOL``  1e-8   relative difference between the reported and the
+                                re-priced energies, deadline and power-cap
+                                violations; the built-in methods evaluate the
+                                same closed forms (rounding, 1e-15)
+    ``CERTIFICATE_TOL``  1e-6   relative excess of the mean energy over the mean
+                                row minimum (the exact LP relaxation's dual);
+                                the envelope is within 1e-12 of it
+    ===================  =====  ================================================
 
     Examples
     --------
@@ -41,10 +58,12 @@ class CutSelection(Problem):
     METHODS: ClassVar[dict[str, MethodFunction]] = {
         "analytic": solve_envelope,
         "exhaustive": solve_exhaustive,
-        "cvxpy": solve_milp,
+        "cvxpy": solve_cvxpy,
     }
     DEFAULT_METHOD: ClassVar[str] = "analytic"
     SCENARIOS: ClassVar[ModuleType | None] = scenarios
+    FEASIBILITY_TOL: ClassVar[float] = 1e-8
+    CERTIFICATE_TOL: ClassVar[float] = 1e-6
 
     params: CutSelectionParams
 
@@ -52,6 +71,11 @@ class CutSelection(Problem):
     def size(self) -> dict[str, int]:
         """Samples (channel gains) and candidate cuts, as in the benchmark rows."""
         return {"samples": int(self.params.gains.size), "layers": int(self.params.candidates.size)}
+
+    def solution_shapes(self) -> dict[str, tuple[int, ...]]:
+        """``x["cut"]`` and ``x["energy"]``, shaped like the gains (``feasible`` and the times are optional)."""
+        shape = tuple(self.params.gains.shape)
+        return {"cut": shape, "energy": shape}
 
     def _report(self, solution: Solution) -> KKTReport:
         """Optimality of every sample's cut against the full energy matrix (:func:`~.certificate.lp_certificate`).

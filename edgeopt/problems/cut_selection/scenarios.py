@@ -12,7 +12,8 @@ Three kinds of instance come from here:
 - the named scenarios (:func:`names`, :func:`params`) behind
   ``CutSelection.from_scenario``: the ``[scenario.*]`` tables of the TOML file;
 - seeded random instances shared by the tests and the benchmark:
-  :func:`random_gains` and :func:`random_params`.
+  :func:`random_gains` and :func:`random_params`, and :func:`wide_params`,
+  drawn far outside the paper's ranges for the fuzz harness (issue 12).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.scenarios import load_toml, scenario_entry, scenario_names
+from edgeopt.core.validate import boolean, integer
 from edgeopt.models.channel import grid_trajectory, trajectory_gains
 from edgeopt.models.dnn import WEIGHT_KINDS, DnnProfile, compress
 from edgeopt.models.energy import ProcessingEnergyModel, co2_kg
-from edgeopt.models.zoo import mnist_cnn
+from edgeopt.models.zoo import mnist_cnn, profile
 from edgeopt.problems.cut_selection import baselines
 from edgeopt.problems.cut_selection.baselines import SCHEMES
 from edgeopt.problems.cut_selection.model import CutSelectionParams, PowerControl
@@ -53,6 +55,7 @@ __all__ = [
     "schemes",
     "table3",
     "trajectory",
+    "wide_params",
 ]
 
 
@@ -116,6 +119,7 @@ def profile_params(
     """
     link = config()["link"]
     pc = config()["power_control"]
+    power_control = boolean("power_control", power_control)
     return CutSelectionParams.from_profile(
         profile,
         gains=gains,
@@ -228,7 +232,8 @@ def fixed_power_energy(controlled: CutSelectionParams) -> np.ndarray:
 # ---------------------------------------------------------------------- random instances
 def random_gains(n: int, seed: int = SEED) -> np.ndarray:
     """Seeded gains: log-uniform path loss over 1e-4..10 times ``|CN(0,1)|^2`` (the benchmark's draw)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(integer("seed", seed, minimum=0))
+    n = integer("n", n, minimum=1)
     return 10 ** rng.uniform(-4, 1, n) * rng.exponential(size=n)
 
 
@@ -361,7 +366,7 @@ def params(name: str | DnnProfile, *args: Any, **overrides: Any) -> CutSelection
     source = cfg["gains"]
     if isinstance(source, str):
         if source == "random":
-            gains = random_gains(int(cfg["samples"]), int(cfg["seed"]))
+            gains = random_gains(integer("samples", cfg["samples"], minimum=1), integer("seed", cfg["seed"], minimum=0))
         elif source == "trajectory":
             gains = trajectory()[1]
         elif source == "table":
@@ -369,11 +374,120 @@ def params(name: str | DnnProfile, *args: Any, **overrides: Any) -> CutSelection
         else:
             raise InvalidParameterError(f"gains must be 'random', 'trajectory', 'table' or an array, got {source!r}")
     else:
-        gains = np.asarray(source, dtype=float)
+        gains = source  # validated by CutSelectionParams
     return profile_params(
         net,
         gains,
-        float(cfg["bandwidth"]),
-        power_control=bool(cfg["power_control"]),
-        allow_raw=bool(cfg["allow_raw"]),
+        cfg["bandwidth"],
+        power_control=boolean("power_control", cfg["power_control"]),
+        allow_raw=boolean("allow_raw", cfg["allow_raw"]),
     )
+
+
+# ---------------------------------------------------------------------- wide instances (issue 12)
+# The chain networks of the zoo wide_params draws from.
+WIDE_NETWORKS = ("mnist_cnn", "iscc_cnn", "nin", "tiny_yolov2", "vgg16", "mobilenet_v1")
+
+
+@cache
+def _wide_profile(name: str, compressed_net: bool) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    net = profile(name)
+    if compressed_net:
+        net = compressed(net)
+    p = CutSelectionParams.from_profile(net, [1.0], 1e6, 1e-9, energy_model=energy_model())
+    return p.processing_energy, p.output_elements, p.layer_names
+
+
+def _min_feasible_deadline(params: CutSelectionParams, p_max: float) -> float:
+    """The smallest deadline at which every sample of positive gain can be served: max over them of min_l t_min."""
+    g = params.gains.reshape(-1)
+    g = g[g > 0]
+    bits = params.payload_bits[params.candidates].min()
+    rate = params.bandwidth * np.log2(1 + p_max * g / (params.noise_psd * params.bandwidth))
+    return float(bits / rate.min())
+
+
+def wide_params(seed: int) -> CutSelectionParams:
+    """One valid instance drawn far outside the paper's ranges (the fuzz harness of issue 12).
+
+    Distribution (every draw from ``np.random.default_rng(seed)``; "LU(a, b)" is
+    log-uniform over ``[a, b]``):
+
+    - the network: a chain of :data:`WIDE_NETWORKS`, uniformly, compressed
+      (the calibrated compression) with probability 1/2, cut after a random
+      prefix of at least one layer with probability 1/4; processing energies
+      of the calibrated model times LU(1e-2, 1e2);
+    - ``allow_raw`` with probability 1/2; ``bits_per_element`` one of 8, 16, 32;
+    - samples: LU(1, 2000) gains, each LU(1e-6, 1e2) times ``|CN(0,1)|^2``
+      (eight decades and Rayleigh fading); with probability 1/5 a fraction
+      LU(1e-3, 0.3) of them is exactly 0 (no link: unreachable); with
+      probability 1/10 all gains are equal;
+    - ``W`` = 5 MHz x LU(1e-2, 1e2), ``N0`` = 1e-9 W/Hz x LU(1e-2, 1e2);
+    - with probability 1/2 fixed power ``P`` = 1 mW x LU(1e-2, 1e2); otherwise
+      power control with ``P_max`` = 100 mW x LU(1e-2, 1e2), ``P_c`` = 10 mW x
+      LU(1e-2, 1e2) (0 with probability 1/10), and a deadline
+      ``T = m T_min``: ``T_min`` the smallest deadline at which every sample of
+      positive gain can be served, the multiple ``m = 1.0001`` with
+      probability 1/10, else LU(1.0001, 100); with probability 1/5 one sample
+      is then made unreachable (its gain divided by LU(10, 1e3) below what
+      the deadline needs at full power), if it is not the only one.
+
+    Unreachable samples (zero gains, the one made so) are part of the
+    design: the solution marks them, the others are solved. A batch can be
+    wholly unreachable only when every gain is zero (``INFEASIBLE``).
+
+    Parameters
+    ----------
+    seed : int
+        Seeds everything.
+
+    Returns
+    -------
+    CutSelectionParams
+
+    """
+    seed = integer("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
+
+    def lu(low: float, high: float, size: int | None = None) -> Any:
+        return 10 ** rng.uniform(np.log10(low), np.log10(high), size)
+
+    ep, d, names = _wide_profile(str(rng.choice(WIDE_NETWORKS)), bool(rng.random() < 0.5))
+    if rng.random() < 0.25:
+        keep = int(rng.integers(2, ep.size + 1))
+        ep, d, names = ep[:keep], d[:keep], names[:keep]
+    ep = ep * lu(1e-2, 1e2)
+    n = int(lu(1, 2000))
+    gains = lu(1e-6, 1e2, n) * rng.exponential(size=n)
+    if rng.random() < 0.1:
+        gains = np.full(n, gains[0])
+    if rng.random() < 0.2:
+        gains[rng.random(n) < lu(1e-3, 0.3)] = 0.0
+    gains = np.maximum(gains, np.where(gains > 0, 1e-29, 0.0))  # inside RANGES["gains"]
+    p = CutSelectionParams(
+        processing_energy=ep,
+        output_elements=d,
+        gains=gains,
+        bandwidth=5e6 * lu(1e-2, 1e2),
+        noise_psd=1e-9 * lu(1e-2, 1e2),
+        power=1e-3 * lu(1e-2, 1e2),
+        layer_names=names,
+        allow_raw=bool(rng.random() < 0.5),
+        bits_per_element=int(rng.choice([8, 16, 32])),
+    )
+    if rng.random() < 0.5:
+        return p
+    p_max = 0.1 * lu(1e-2, 1e2)
+    circuit = 0.0 if rng.random() < 0.1 else 0.01 * lu(1e-2, 1e2)
+    multiple = 1.0001 if rng.random() < 0.1 else lu(1.0001, 100)
+    if not np.any(p.gains > 0):
+        return p.replace(power=p_max, power_control=PowerControl(1.0, circuit))
+    deadline = min(max(_min_feasible_deadline(p.replace(power=p_max), p_max) * multiple, 1e-12), 1e12)
+    gains = p.gains.copy()
+    if rng.random() < 0.2 and gains.size > 1:
+        # Full-power rate needed to send the smallest payload in time; one sample well below it.
+        bits = float(p.payload_bits[p.candidates].min())
+        snr = np.expm1(min(bits * np.log(2) / (deadline * p.bandwidth), 700.0))
+        needed = snr * p.noise_psd * p.bandwidth / p_max
+        gains[int(rng.integers(gains.size))] = min(max(needed / lu(10, 1e3), 1e-30), 1e30)
+    return p.replace(gains=gains, power=p_max, power_control=PowerControl(deadline, circuit))

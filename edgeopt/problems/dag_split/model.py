@@ -26,17 +26,36 @@ a layer on the source side runs on the device:
   data may be sent).
 
 The minimum cut's capacity is then the minimum total cost (Hu et al.,
-"Dynamic adaptive DNN surgery", INFOCOM 2019). ``networkx`` treats an edge
-without a ``capacity`` attribute as infinite. The methods: :mod:`.min_cut`
-(``"flow"``) cuts this network, :mod:`.reference` (``"exhaustive"``)
-enumerates the valid splits directly, without the graph.
+"Dynamic adaptive DNN surgery", INFOCOM 2019).
+
+Exact arithmetic. Costs may span many decades (a server cost of 1e-20 s
+beside a link cost of 1e3 s): a float maximum flow then leaves rounding-level
+excesses that networkx's preflow-push cannot discharge (it failed with an
+``IndexError`` on ResNet-18 with the server costs scaled by 1e20). Every
+finite float is a dyadic rational, so :func:`exact_network` puts all
+capacities over their common power-of-two denominator as Python integers
+(arbitrary precision): the maximum flow, the cut and the cost comparisons are
+then exact, whatever the magnitudes, and "infinite" edges get the finite
+capacity ``1 + sum of the finite ones``, which no minimum cut can contain
+(putting every layer on the device is a valid split of finite cost). The
+float network :func:`flow_network` is kept for inspection.
+
+Valid range: every cost is a real number in ``[0, MAX_COST]`` (``MAX_COST =
+1e300``, so that a total over any network stays a finite float); tiny and
+subnormal costs are exact.
+
+The methods: :mod:`.min_cut` (``"flow"``) cuts the exact network,
+:mod:`.reference` (``"exhaustive"``) enumerates the valid splits directly,
+without the graph; :mod:`.certificate` computes the maximum flow itself, with
+another algorithm, for every answer.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -45,10 +64,23 @@ import numpy as np
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
+from edgeopt.core.validate import array, boolean, number
 from edgeopt.models.dnn import DnnProfile
 
-# The flow network's source (the device side) and sink (the server side).
+# The flow network's source (the device side) and sink (the server side), in flow_network.
 SOURCE, SINK = "__device__", "__server__"
+
+# Largest accepted cost: a sum over any network of up to 1e8 layers stays below the float maximum.
+MAX_COST = 1e300
+
+COST_FIELDS = ("device_cost", "server_cost", "comm_cost")
+
+
+@dataclass(frozen=True)
+class Aux:
+    """The auxiliary node ``u*`` of layer ``u`` in :func:`flow_network` (equal only to another ``Aux``)."""
+
+    layer: Any
 
 
 @dataclass(frozen=True)
@@ -58,10 +90,12 @@ class DagSplitParams:
     Attributes
     ----------
     graph : networkx.DiGraph
-        Layers and data dependencies; one input (no predecessors) and one output.
+        Layers and data dependencies (not a multigraph); at least two layers,
+        acyclic, one input (no predecessors) and one output (no consumers).
     device_cost, server_cost, comm_cost : mapping of layer name to float
         Cost of running a layer on the device, on the server, and of sending
-        its output; finite and >= 0, one per layer.
+        its output: real numbers in ``[0, MAX_COST]`` (1e300), exactly one
+        per layer. Stored as copies (dicts of floats in graph order).
     allow_raw : bool
         May the raw input be sent (the input's consumers run on the server)?
 
@@ -75,8 +109,10 @@ class DagSplitParams:
 
     def __post_init__(self) -> None:
         g = self.graph
-        if not isinstance(g, nx.DiGraph) or g.number_of_nodes() < 2:
-            raise InvalidParameterError("graph must be a networkx.DiGraph with at least two layers")
+        if not isinstance(g, nx.DiGraph) or g.is_multigraph():
+            raise InvalidParameterError(f"graph must be a networkx.DiGraph (not a multigraph), got {type(g).__name__}")
+        if g.number_of_nodes() < 2:
+            raise InvalidParameterError(f"graph must have at least two layers, got {g.number_of_nodes()}")
         if not nx.is_directed_acyclic_graph(g):
             raise InvalidParameterError(f"graph has a cycle: {nx.find_cycle(g)}")
         sources = [n for n in g if g.in_degree(n) == 0]
@@ -86,45 +122,63 @@ class DagSplitParams:
                 f"graph must have one input and one output; inputs {sorted(map(str, sources))}, "
                 f"outputs {sorted(map(str, sinks))} (layers that do not connect)"
             )
-        if SOURCE in g or SINK in g:
-            raise InvalidParameterError(f"layer names {SOURCE!r} and {SINK!r} are reserved")
-        for label in ("device_cost", "server_cost", "comm_cost"):
-            costs = getattr(self, label)
-            missing = [n for n in g if n not in costs]
-            if missing:
-                raise InvalidParameterError(f"{label} has no entry for layer(s) {missing[:5]}")
-            for n in g:
-                value = float(costs[n])
-                if not math.isfinite(value) or value < 0:
-                    raise InvalidParameterError(f"{label}[{n!r}] must be finite and >= 0, got {costs[n]!r}")
+        if any(isinstance(n, Aux) for n in g) or SOURCE in g or SINK in g:
+            raise InvalidParameterError(f"layer names {SOURCE!r}, {SINK!r} and Aux nodes are reserved")
+        for label in COST_FIELDS:
+            object.__setattr__(self, label, _costs(label, getattr(self, label), g))
+        object.__setattr__(self, "allow_raw", boolean("allow_raw", self.allow_raw))
 
     @property
     def input(self) -> Any:
         """The input layer."""
-        return next(n for n in self.graph if self.graph.in_degree(n) == 0)
+        return self.order[0]
 
     @property
     def output(self) -> Any:
         """The output layer."""
-        return next(n for n in self.graph if self.graph.out_degree(n) == 0)
+        return self.order[-1]
+
+    @cached_property
+    def order(self) -> list[Any]:
+        """The layers in the topological order of ``x["on_device"]`` (input first, output last)."""
+        return list(nx.topological_sort(self.graph))
 
     @classmethod
     def from_profile(
         cls,
         profile: DnnProfile,
-        device_cost: np.ndarray,
-        server_cost: np.ndarray,
-        comm_cost: np.ndarray,
+        device_cost: Any,
+        server_cost: Any,
+        comm_cost: Any,
         allow_raw: bool = True,
     ) -> DagSplitParams:
-        """Costs given as arrays in ``profile.order``."""
+        """Costs given as arrays in ``profile.order``.
+
+        Parameters
+        ----------
+        profile : DnnProfile
+            The network.
+        device_cost, server_cost, comm_cost : array_like
+            One real number in ``[0, MAX_COST]`` per layer of ``profile.order``.
+        allow_raw : bool
+            May the raw input be sent?
+
+        Returns
+        -------
+        DagSplitParams
+
+        Raises
+        ------
+        InvalidParameterError
+            Naming the argument, for a wrong type, shape, sign or magnitude.
+
+        """
+        if not isinstance(profile, DnnProfile):
+            raise InvalidParameterError(f"profile must be a DnnProfile, got {type(profile).__name__}")
         order = profile.order
-        arrays = {"device_cost": device_cost, "server_cost": server_cost, "comm_cost": comm_cost}
         mapped = {}
-        for label, values in arrays.items():
-            arr = np.asarray(values, dtype=float)
-            if arr.shape != (len(order),):
-                raise InvalidParameterError(f"{label} must have shape ({len(order)},), got {arr.shape}")
+        for label, values in zip(COST_FIELDS, (device_cost, server_cost, comm_cost), strict=True):
+            arr = array(label, values, [(len(order),)], allow_zero=True, maximum=MAX_COST)
             mapped[label] = dict(zip(order, arr.tolist(), strict=True))
         graph = nx.DiGraph(profile.graph.edges)
         graph.add_nodes_from(order)
@@ -135,16 +189,35 @@ class DagSplitParams:
         g = self.graph
         return [
             u
-            for u in nx.topological_sort(g)
+            for u in self.order
             if u in on_device and (u == self.output or any(w not in on_device for w in g.successors(u)))
         ]
 
     def cost(self, on_device: set[Any]) -> float:
-        """Total cost of a split given the set of device layers (no validity check)."""
-        total = 0.0
-        for v in self.graph:
-            total += float(self.device_cost[v]) if v in on_device else float(self.server_cost[v])
-        return total + sum(float(self.comm_cost[u]) for u in self.sent(on_device))
+        """Total cost of a split given the set of device layers (no validity check), correctly rounded."""
+        return float(self.exact_cost(on_device))
+
+    def exact_cost(self, on_device: set[Any]) -> Fraction:
+        """The total cost of a split as an exact rational (the sum of the floats, without rounding)."""
+        ints, denominator = self.exact_costs
+        dev, srv, com = ints
+        index = self.index
+        total = sum(dev[index[v]] if v in on_device else srv[index[v]] for v in self.graph)
+        total += sum(com[index[u]] for u in self.sent(on_device))
+        return Fraction(total, denominator)
+
+    @cached_property
+    def index(self) -> dict[Any, int]:
+        """Position of every layer in :attr:`order`."""
+        return {v: i for i, v in enumerate(self.order)}
+
+    @cached_property
+    def exact_costs(self) -> tuple[tuple[list[int], list[int], list[int]], int]:
+        """The three costs in :attr:`order` as integers over one power-of-two denominator (exact)."""
+        fractions = [[Fraction(getattr(self, label)[v]) for v in self.order] for label in COST_FIELDS]
+        denominator = max(f.denominator for row in fractions for f in row)
+        ints = tuple([int(f * denominator) for f in row] for row in fractions)
+        return (ints[0], ints[1], ints[2]), denominator
 
     def is_valid(self, on_device: set[Any]) -> bool:
         """Input on the device, device set closed under predecessors, raw rule respected."""
@@ -155,26 +228,87 @@ class DagSplitParams:
             return False
         return all(all(p in on_device for p in g.predecessors(v)) for v in on_device)
 
+    def replace(self, **changes: Any) -> DagSplitParams:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
 
-def flow_network(params: DagSplitParams) -> nx.DiGraph:
-    """The DADS flow network of :class:`DagSplitParams` (see the module docstring)."""
-    g = params.graph
+
+def _costs(label: str, costs: Any, graph: nx.DiGraph) -> Mapping[Any, float]:
+    """``costs`` checked against ``graph``: a mapping with one real number in ``[0, MAX_COST]`` per layer."""
+    if not isinstance(costs, Mapping):
+        raise InvalidParameterError(
+            f"{label} must be a mapping of layer name to cost (e.g. a dict), got {type(costs).__name__}"
+        )
+    missing = [n for n in graph if n not in costs]
+    if missing:
+        raise InvalidParameterError(f"{label} has no entry for layer(s) {missing[:5]}")
+    extra = [n for n in costs if n not in graph]
+    if extra:
+        raise InvalidParameterError(f"{label} has entries for unknown layer(s) {extra[:5]}")
+    checked = {n: number(f"{label}[{n!r}]", costs[n], minimum=0.0, maximum=MAX_COST) for n in graph}
+    return checked
+
+
+def exact_network(params: DagSplitParams) -> tuple[nx.DiGraph, int, int, int]:
+    """The DADS flow network with exact integer capacities (see the module docstring).
+
+    Nodes: layer ``order[i]`` is ``i``, its auxiliary node ``n + i``, the
+    source ``2n`` and the sink ``2n + 1``, with ``n`` the number of layers.
+
+    Returns
+    -------
+    network : networkx.DiGraph
+        Capacities (attribute ``capacity``) are Python integers, every edge has one.
+    source, sink : int
+        The terminals.
+    denominator : int
+        A capacity ``c`` stands for the cost ``c / denominator``.
+
+    """
+    (dev, srv, com), denominator = params.exact_costs
+    g, order, index = params.graph, params.order, params.index
+    n = len(order)
+    source, sink = 2 * n, 2 * n + 1
+    infinite = 1 + sum(dev) + sum(srv) + sum(com)
     net = nx.DiGraph()
-    for v in g:
-        net.add_edge(SOURCE, v, capacity=float(params.server_cost[v]))
-        net.add_edge(v, SINK, capacity=float(params.device_cost[v]))
-        aux = ("aux", v)
-        net.add_edge(v, aux, capacity=float(params.comm_cost[v]))
+    net.add_nodes_from(range(2 * n + 2))
+    for i, v in enumerate(order):
+        net.add_edge(source, i, capacity=srv[i])
+        net.add_edge(i, sink, capacity=dev[i])
+        net.add_edge(i, n + i, capacity=com[i])
         for w in g.successors(v):
-            net.add_edge(aux, w)  # infinite: no capacity attribute
-            net.add_edge(w, v)  # infinite reverse edge: no server -> device data flow
-        if v == params.output:
-            net.add_edge(aux, SINK)
-    net[SOURCE][params.input].pop("capacity")
+            net.add_edge(n + i, index[w], capacity=infinite)
+            net.add_edge(index[w], i, capacity=infinite)  # no server -> device data flow
+    net.add_edge(n + index[params.output], sink, capacity=infinite)
+    net[source][index[params.input]]["capacity"] = infinite
     if not params.allow_raw:
         for w in g.successors(params.input):
-            net[SOURCE][w].pop("capacity")
-    return net
+            net[source][index[w]]["capacity"] = infinite
+    return net, source, sink, denominator
+
+
+def flow_network(params: DagSplitParams) -> nx.DiGraph:
+    """The DADS flow network with float capacities and named nodes, for inspection.
+
+    Layers keep their names, the auxiliary node of ``u`` is ``Aux(u)``, the
+    terminals are :data:`SOURCE` and :data:`SINK`, and an infinite edge has no
+    ``capacity`` attribute (networkx's convention). The methods use
+    :func:`exact_network` instead.
+    """
+    net, source, sink, denominator = exact_network(params)
+    infinite = net[source][params.index[params.input]]["capacity"]
+    n = len(params.order)
+    names: dict[int, Any] = {i: v for i, v in enumerate(params.order)}
+    names.update({n + i: Aux(v) for i, v in enumerate(params.order)})
+    names.update({source: SOURCE, sink: SINK})
+    named = nx.DiGraph()
+    named.add_nodes_from(names.values())
+    for u, v, c in net.edges(data="capacity"):
+        if c == infinite:
+            named.add_edge(names[u], names[v])
+        else:
+            named.add_edge(names[u], names[v], capacity=float(Fraction(c, denominator)))
+    return named
 
 
 def split_solution(params: DagSplitParams, on_device: set[Any], method_detail: str) -> Solution:
@@ -193,16 +327,33 @@ def split_solution(params: DagSplitParams, on_device: set[Any], method_detail: s
     -------
     Solution
         ``objective`` the split's :meth:`DagSplitParams.cost`; ``x["on_device"]``
-        a mask in the topological order of ``extras["order"]``;
-        ``extras["sent"]`` the transmitted layers.
+        a mask in the topological order of :attr:`DagSplitParams.order` (also in
+        ``extras["order"]``); ``extras["sent"]`` the transmitted layers.
 
     """
-    order = list(nx.topological_sort(params.graph))
-    mask = np.array([v in on_device for v in order])
-    sent = params.sent(on_device)
+    order = params.order
+    mask = np.array([v in on_device for v in order], dtype=bool)
     return Solution(
         status=Status.OPTIMAL,
         objective=params.cost(on_device),
         x={"on_device": mask},
-        extras={"order": order, "sent": sent, "method_detail": method_detail},
+        extras={"order": list(order), "sent": params.sent(on_device), "method_detail": method_detail},
     )
+
+
+def device_set(params: DagSplitParams, solution: Solution) -> set[Any]:
+    """The device layers of ``solution``'s mask, in the order of ``extras["order"]`` (default :attr:`~.order`).
+
+    Raises
+    ------
+    InvalidParameterError
+        If the mask is not boolean (or 0/1) or the order is not a permutation of the layers.
+
+    """
+    order = solution.extras.get("order", params.order)
+    if len(order) != len(params.order) or set(order) != set(params.order):
+        raise InvalidParameterError("solution.extras['order'] must list every layer of the graph once")
+    raw = np.asarray(solution.x["on_device"])
+    if raw.dtype != bool and not (raw.dtype.kind in "iuf" and np.all((raw == 0) | (raw == 1))):
+        raise InvalidParameterError(f"solution.x['on_device'] must be a boolean mask, got dtype {raw.dtype}")
+    return {v for v, m in zip(order, raw.astype(bool).tolist(), strict=True) if m}

@@ -20,7 +20,19 @@ class DagSplit(Problem):
 
     Methods: ``"flow"`` (default; the minimum s-t cut of :mod:`.min_cut`) and
     ``"exhaustive"`` (enumeration of the valid splits, :mod:`.reference`).
-    :meth:`check` is the certificate of :mod:`.certificate`.
+    :meth:`check` is the certificate of :mod:`.certificate`: it computes the
+    maximum flow itself, so any method's answer can be certified.
+
+    Tolerances (the result contract's, stated once):
+
+    =================  =====  ==================================================
+    ``FEASIBILITY_TOL``  1e-8   relative difference between the objective and the
+                                split's exact cost (an invalid split is ``inf``);
+                                the built-in methods return the correctly rounded
+                                cost, 1e-16 relative
+    ``CERTIFICATE_TOL``  1e-6   ``(cost - max flow) / cost``, computed exactly
+                                (integer capacities): 0 at an optimal split
+    =================  =====  ==================================================
 
     Examples
     --------
@@ -35,6 +47,8 @@ class DagSplit(Problem):
     METHODS: ClassVar[dict[str, MethodFunction]] = {"flow": solve_min_cut, "exhaustive": solve_exhaustive}
     DEFAULT_METHOD: ClassVar[str] = "flow"
     SCENARIOS: ClassVar[ModuleType | None] = scenarios
+    FEASIBILITY_TOL: ClassVar[float] = 1e-8
+    CERTIFICATE_TOL: ClassVar[float] = 1e-6
 
     params: DagSplitParams
 
@@ -44,11 +58,10 @@ class DagSplit(Problem):
         g = self.params.graph
         return {"layers": int(g.number_of_nodes()), "edges": int(g.number_of_edges())}
 
-    def _report(self, solution: Solution) -> KKTReport:
-        """Validity of the split and agreement of the objective with the cost of its device set.
+    def solution_shapes(self) -> dict[str, tuple[int, ...]]:
+        """``x["on_device"]``: one entry per layer, in :attr:`~.model.DagSplitParams.order`."""
+        return {"on_device": (self.params.graph.number_of_nodes(),)}
 
-        Max-flow / min-cut duality is the certificate: ``duality_gap`` compares
-        the objective with the cut (= maximum flow) value when the flow method
-        reports one (:func:`~.certificate.split_report`).
-        """
+    def _report(self, solution: Solution) -> KKTReport:
+        """Validity, the objective against the exact cost, the max-flow gap (:func:`~.certificate.split_report`)."""
         return split_report(self.params, solution)

@@ -134,13 +134,14 @@ def test_power_control_stationarity_inside_the_box() -> None:
 
 
 def test_infeasible_deadline_is_a_status() -> None:
+    # One sample, and it cannot make the deadline: nothing is reachable, the whole instance is infeasible.
     p = _mnist(np.array([1e-6]), 15e3, power=1e-3, power_control=PowerControl(deadline=1e-3, circuit_power=0.0))
     sol = CutSelection(p).solve()
-    assert sol.status is Status.INFEASIBLE and "deadline" in (sol.reason or "")
+    assert sol.status is Status.INFEASIBLE and "deadline" in (sol.reason or "") and not sol.x
 
 
 def test_bad_input_is_named() -> None:
-    with pytest.raises(InvalidParameterError, match="gains.*> 0.*-1.0"):
+    with pytest.raises(InvalidParameterError, match="gains.*>= 0.*-1.0"):
         _mnist(np.array([1.0, -1.0]))
     with pytest.raises(InvalidParameterError, match="gains"):
         _mnist(np.array([np.nan]))

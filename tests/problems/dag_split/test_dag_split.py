@@ -97,9 +97,21 @@ def test_named_scenarios() -> None:
         DagSplit.from_scenario("resnet18", rate=1e6)
 
 
-def test_exhaustive_refuses_large_networks() -> None:
-    sol = DagSplit.from_scenario("resnet18").solve("exhaustive")
-    assert sol.status.value == "failed" and "limited to 20" in (sol.reason or "")
+def test_exhaustive_enumerates_valid_splits_only_and_says_why_it_refuses() -> None:
+    # ResNet-18 has 69 layers but only 99 valid splits (ideals of its order): enumerable.
+    prob = DagSplit.from_scenario("resnet18")
+    sol = prob.solve("exhaustive")
+    assert sol.status.value == "optimal" and sol.extras["n_splits"] == 99
+    assert sol.objective == pytest.approx(prob.solve().objective, rel=REL)
+    # A chain of n layers has exactly n valid splits (the input always on the device).
+    chain = DagSplit.from_scenario("iscc_cnn").solve("exhaustive")
+    assert chain.extras["n_splits"] == 14
+    # Past the limit: failed, and the reason names the limit.
+    refused = prob.solve("exhaustive", max_splits=50)
+    assert refused.status.value == "failed" and "max_splits=50" in (refused.reason or "")
+    assert "flow" in (refused.reason or "")
+    legacy = prob.solve("exhaustive", max_layers=20)
+    assert legacy.status.value == "failed" and "68 layers" in (legacy.reason or "")
 
 
 def test_random_params_are_seeded() -> None:

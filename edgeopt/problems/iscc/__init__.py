@@ -3,19 +3,19 @@
 =================  ==========================================================
 ``model``          :class:`IsccParams` and the paper's equations (3)-(22)
 ``lemma4``         Lemma 4: optimal ``(P_c, v_e)`` of sub-problem (26), vectorised
-``analytic``       the default method: a zoomed 1-D search in ``p`` per (split, Q)
+``analytic``       the default method: a certified 1-D search in ``p`` per (split, Q)
 ``alternating``    the paper's Algorithm 2
 ``certificate``    constraint violations of a design; KKT residuals of (45)
-``reference``      the independent global search and Lemma 4 in CVXPY
+``reference``      the independent global search (nested zooms) and Lemma 4 in CVXPY
 ``baselines``      the comparison schemes of Sec. V
-``scenarios``      Table II / III scenarios and the seeded random instances
+``scenarios``      Table II / III scenarios, the seeded random and wide instances
 ``problem``        :class:`IsccProblem` and its method table
 =================  ==========================================================
 """
 
 from edgeopt.problems.iscc import scenarios
 from edgeopt.problems.iscc.alternating import GOLDEN_ITERATIONS, solve_alternating
-from edgeopt.problems.iscc.analytic import design_grid, reduced_energy, search, solve_analytic
+from edgeopt.problems.iscc.analytic import design_grid, feasible_window, reduced_energy, search, solve_analytic
 from edgeopt.problems.iscc.baselines import (
     BASELINES,
     PCA_COMPONENTS,
@@ -43,11 +43,13 @@ from edgeopt.problems.iscc.reference import (
     Lemma4Reference,
     lemma4_cvxpy,
     solve_global,
-    two_variable_energy,
 )
+from edgeopt.problems.iscc.scenarios import wide_params
 
 __all__ = [
     "BASELINES",
+    "feasible_window",
+    "wide_params",
     "GOLDEN_ITERATIONS",
     "PCA_COMPONENTS",
     "PCA_RESIDUAL_ENERGY",
@@ -75,7 +77,6 @@ __all__ = [
     "solve_alternating",
     "solve_analytic",
     "solve_global",
-    "two_variable_energy",
     "typical_iscc",
     "u_pruning",
     "v_quantisation",

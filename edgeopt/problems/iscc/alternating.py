@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgeopt.core.problem import infeasible
+from edgeopt.core.problem import failed, infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.problems.iscc.lemma4 import lemma4
-from edgeopt.problems.iscc.model import IsccParams, infeasibility_reason, make_solution, point, u_pruning
+from edgeopt.core.validate import integer, number
+from edgeopt.problems.iscc.lemma4 import solve_checked
+from edgeopt.problems.iscc.model import (
+    FEASIBILITY_TOL,
+    IsccParams,
+    infeasibility_reason,
+    make_solution,
+    point,
+    u_pruning,
+)
 from edgeopt.solvers.scalar import golden_section
 
 # Golden-section steps of Algorithm 1: the bracket shrinks to 0.618^60 ~ 3e-13 of its width.
@@ -61,9 +69,13 @@ def solve_alternating(
     -------
     Solution
         ``FEASIBLE`` at the best pair's last iterate (``extras["rounds"]``),
-        or ``INFEASIBLE`` with the reason.
+        ``INFEASIBLE`` where :func:`~edgeopt.problems.iscc.model.infeasibility_reason`
+        proves it, or ``FAILED`` where no iterate is feasible (``extras["reason"]``).
 
     """
+    max_rounds = integer("max_rounds", max_rounds, minimum=1, maximum=100_000)
+    tol = number("tol", tol, minimum=0.0, maximum=1.0)
+    iterations = integer("iterations", iterations, minimum=1, maximum=10_000)
     reason = infeasibility_reason(params)
     if reason is not None:
         return infeasible(reason)
@@ -122,7 +134,7 @@ def solve_alternating(
         # lower and the alternation creeps down by ~1e-8 per round. The end point is kept when no worse.
         found = np.where(at_cap <= golden.f, p_cap, golden.x)
         p_new = np.where(searched, found, p)
-        sub = lemma4(
+        sub = solve_checked(
             a1,
             params.device_flops(splits, p_new),
             params.bandwidth,
@@ -150,9 +162,25 @@ def solve_alternating(
             break
         previous = np.where(moved, energy, previous)
     if not np.any(np.isfinite(previous)):
-        return infeasible("Algorithm 2 found no feasible (split, Q, p) from its starting point")
-    k = int(np.argmin(previous))
+        # Not a proof of infeasibility (infeasibility_reason found none): the heuristic's start
+        # (P_c = P_max, v_e = v_max, p = 1) leads step (a) to no p meeting both constraints.
+        return failed("Algorithm 2 found no feasible (split, Q, p) from its starting point", rounds=rounds)
     p = np.where(splits == 0, 1.0, p)  # no device layers: pruning has no effect
-    p_s = params.sensing_power(splits[k], p[k], qs[k])
-    x = point(int(splits[k]), int(qs[k]), float(p[k]), float(p_s), float(p_c[k]), float(v_e[k]))
-    return make_solution(params, x, Status.FEASIBLE, rounds=rounds)
+    # Each pair's last iterate is re-checked against the model's (C1) and (C2) before one is returned:
+    # only iterates within FEASIBILITY_TOL compete (Lemma 4 meets its deadline, so normally all do).
+    p_s_all = params.sensing_power(splits, p, qs)
+    p_c_used = np.where(params.upload_bits(splits, qs) > 0, p_c, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        late = params.latency(splits, qs, p, p_c_used, v_e) - params.T_max
+    sound = np.isfinite(previous) & np.isfinite(p_s_all) & (late <= FEASIBILITY_TOL * params.T_max)
+    if not sound.any():
+        worst = float(np.nanmin(np.where(np.isfinite(previous), late, np.nan))) / params.T_max
+        return failed(
+            f"every iterate of Algorithm 2 misses the deadline (by at least {worst:.3g} relative to T_max)",
+            rounds=rounds,
+        )
+    k = int(np.argmin(np.where(sound, previous, np.inf)))
+    x = point(int(splits[k]), int(qs[k]), float(p[k]), float(p_s_all[k]), float(p_c_used[k]), float(v_e[k]))
+    return make_solution(
+        params, x, Status.FEASIBLE, rounds=rounds, rejected_pairs=int(np.sum(np.isfinite(previous) & ~sound))
+    )

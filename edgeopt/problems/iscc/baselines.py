@@ -24,12 +24,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
+from edgeopt.core.validate import integer, number
 from edgeopt.problems.iscc.analytic import search
-from edgeopt.problems.iscc.lemma4 import lemma4
+from edgeopt.problems.iscc.lemma4 import solve_checked
 from edgeopt.problems.iscc.model import IsccParams, make_solution, point, v_quantisation
 
 # The PCA baseline's model, fixed once (never tuned against the comparison):
@@ -65,12 +65,13 @@ def jcc(params: IsccParams) -> Solution:
 
 
 def typical_iscc(
-    params: IsccParams, *, components: int = PCA_COMPONENTS, residual_energy: float = PCA_RESIDUAL_ENERGY
+    params: IsccParams, *, components: int | None = None, residual_energy: float = PCA_RESIDUAL_ENERGY
 ) -> Solution:
     """PCA feature extraction at the device, a fixed classifier at the server (refs [28], [29]).
 
     The device projects the ``N_0``-element input on ``k = components``
-    principal components (``2 N_0 k`` FLOPs, at speed ``v_e``) and uploads
+    principal components (default :data:`PCA_COMPONENTS`, or ``N_0`` if the
+    input has fewer elements) (``2 N_0 k`` FLOPs, at speed ``v_e``) and uploads
     the ``k`` coefficients with ``Q`` bits. Accuracy:
     ``R_0(P_s) (1 - m(0) [E_pca + A_q(k) v(Q)])`` with ``E_pca =
     residual_energy`` the discarded share of the (unit-norm) input energy and
@@ -80,17 +81,20 @@ def typical_iscc(
     the keywords exist for sensitivity studies, such as the notebook's
     break-even residual energy.
     """
-    k = int(components)
-    if not 1 <= k <= params.feature_size[0]:
-        raise InvalidParameterError(f"components must be in 1..N_0 = {params.feature_size[0]:.0f}, got {components!r}")
-    if not 0.0 <= residual_energy < 1.0:
-        raise InvalidParameterError(f"residual_energy must be in [0, 1), got {residual_energy!r}")
+    n_raw = int(params.feature_size[0])  # whole raw elements
+    if components is None:  # the fixed default, capped by the raw input's size
+        if n_raw < 1:
+            return infeasible(f"the raw input has N_0 = {params.feature_size[0]:g} elements: no component to keep")
+        k = min(PCA_COMPONENTS, n_raw)
+    else:
+        k = integer("components", components, minimum=1, maximum=max(n_raw, 1))
+    residual_energy = number("residual_energy", residual_energy, minimum=0.0, maximum=1.0, exclusive_maximum=True)
     n0 = float(params.feature_size[0])
     q = np.arange(2, params.q_max + 1)
     quant = params.quantisation_constant[0] * k / n0 * v_quantisation(q)
     p_s = params.sensing_power_for_error(params.inverse_margin[0] * (residual_energy + quant))
     t2 = params.device_and_upload_time(0)
-    sub = lemma4(
+    sub = solve_checked(
         k * q / params.bandwidth,
         2.0 * n0 * k,
         params.bandwidth,
@@ -106,8 +110,12 @@ def typical_iscc(
         return infeasible("the PCA scheme meets the accuracy target and the deadline at no Q")
     i = int(np.argmin(energy))
     x = point(0, int(q[i]), 1.0, float(p_s[i]), float(sub.p_c[i]), float(sub.v_e[i]))
+    # The PCA front end is not a design of problem (22) (it sends k coefficients, not the N_0 raw elements,
+    # and computes 2 N_0 k FLOPs on the device): the two entries below make check() evaluate its own
+    # accuracy, latency and energy (IsccParams.point_terms), so its point is checked like every other.
     x["pca_components"] = np.array(k)
-    return Solution(status=Status.FEASIBLE, objective=float(energy[i]), x=x, extras={"model": "PCA"})
+    x["pca_residual_energy"] = np.array(float(residual_energy))
+    return make_solution(params, x, Status.FEASIBLE, model="PCA")
 
 
 def _restricted(

@@ -46,7 +46,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from edgeopt.problems.iscc.model import LN2, subproblem_arguments
+from edgeopt.core.errors import InvalidParameterError
+from edgeopt.core.validate import integer, number
+from edgeopt.problems.iscc.model import LN2, subproblem_arguments, validate_arguments
 from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
 from edgeopt.solvers.scalar import find_root_newton
 
@@ -76,6 +78,22 @@ def _times(
     v = np.where(clipped_v, v_max, v_free)
     dv = np.where(clipped_v, 0.0, v_free / 3.0)
     return t, dt, v, dv
+
+
+def time_feasible(
+    a1: ArrayLike, a2: ArrayLike, gamma: ArrayLike, t2: ArrayLike, v_max: ArrayLike, p_max: ArrayLike
+) -> np.ndarray:
+    """Whether (26) has a feasible point: ``A1 t_min + A2 / v_max <= T2`` (upload at ``P_max``, CPU at ``v_max``).
+
+    The one test :func:`lemma4` applies; the analytic method bisects on it
+    for the largest feasible pruning ratio, so the two always agree. Arrays
+    broadcast; ``a1 = 0`` or ``a2 = 0`` drops that activity.
+    """
+    a1, a2 = np.asarray(a1, dtype=float), np.asarray(a2, dtype=float)
+    t_min = LN2 / np.log1p(np.asarray(gamma, dtype=float) * np.asarray(p_max, dtype=float))  # finite to 1e-300
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        used = np.where(a1 > 0, a1 * t_min, 0.0) + np.where(a2 > 0, a2 / np.asarray(v_max, dtype=float), 0.0)
+    return np.asarray(used <= np.asarray(t2, dtype=float))
 
 
 def lemma4(
@@ -128,11 +146,62 @@ def lemma4(
         ``energy = inf`` and ``p_c = p_max``, ``v_e = v_max``; entries with
         nothing to do have zero power, speed and energy.
 
+    Raises
+    ------
+    InvalidParameterError
+        Naming the argument: a non-real, NaN or infinite entry, a negative
+        ``A1`` or ``A2``, a ``T2`` not in ``(0, 1e100]``, a channel, CPU or
+        power argument outside ``[1e-30, 1e30]``, arguments that do not
+        broadcast, ``rtol`` not in ``(0, 1]`` or ``max_iter`` not in ``1..10000``.
+
     """
-    a1, a2, gamma, k, t2, vmax, pmax = subproblem_arguments(A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max)
-    t_min = 1.0 / np.log2(1.0 + gamma * pmax)
+    args = validate_arguments(A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max)
+    rtol = number("rtol", rtol, minimum=0.0, maximum=1.0, exclusive_minimum=True)
+    max_iter = integer("max_iter", max_iter, minimum=1, maximum=10_000)
+    start = None
+    if mu_start is not None:
+        raw = np.asarray(mu_start) if not isinstance(mu_start, str | bytes) else np.asarray(object())
+        if raw.dtype.kind not in "iuf":
+            raise InvalidParameterError(
+                f"mu_start must be an array of real numbers (NaN: no guess), got {mu_start!r:.80}"
+            )
+        try:
+            start = np.broadcast_to(raw.astype(float), args[0].shape)
+        except ValueError as err:
+            shape = args[0].shape
+            raise InvalidParameterError(f"mu_start of shape {raw.shape} does not broadcast to {shape}") from err
+    return solve_checked(*args, rtol=rtol, max_iter=max_iter, mu_start=start)
+
+
+def solve_checked(
+    A1: ArrayLike,
+    A2: ArrayLike,
+    bandwidth: ArrayLike,
+    noise_psd: ArrayLike,
+    gain: ArrayLike,
+    kappa: ArrayLike,
+    T2: ArrayLike,
+    v_max: ArrayLike,
+    p_max: ArrayLike,
+    *,
+    rtol: float = 1e-10,
+    max_iter: int = 100,
+    mu_start: ArrayLike | None = None,
+) -> Lemma4Result:
+    """:func:`lemma4` without its argument checks, for callers whose data is already validated.
+
+    The analytic method and Algorithm 2 call it with the fields of a
+    validated :class:`~edgeopt.problems.iscc.model.IsccParams` (inside the
+    ranges :func:`validate_arguments` enforces) and ``T2 > 0``; anything else
+    should go through :func:`lemma4`.
+    """
+    a1, a2, gamma, k, t2, vmax, pmax = subproblem_arguments(
+        A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max, validate=False
+    )
+    start = None if mu_start is None else np.broadcast_to(np.asarray(mu_start, dtype=float), a1.shape)
+    t_min = LN2 / np.log1p(gamma * pmax)  # log1p: finite down to gamma P_max ~ 1e-300
     upload, compute = a1 > 0, a2 > 0
-    feasible = np.where(upload, a1 * t_min, 0.0) + np.where(compute, a2 / vmax, 0.0) <= t2
+    feasible = time_feasible(a1, a2, gamma, t2, vmax, pmax)
     both = upload & compute & feasible
 
     # Closed forms when only one activity remains.
@@ -177,17 +246,17 @@ def lemma4(
             hi = np.where(grow, hi + 2.0, hi)
             f_hi = residual(hi)[0]
         s = hi.copy()
-        if mu_start is not None:
+        if start is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
-                guess = np.log(np.broadcast_to(np.asarray(mu_start, dtype=float), a1.shape).reshape(-1)[idx])
+                guess = np.log(start.reshape(-1)[idx])
             s = np.where(np.isfinite(guess) & (guess > lo) & (guess < hi), guess, s)
         # Newton on the decreasing f(log mu) inside the bracket (bounds included: at the root the step
         # lands on one), else bisection; stop when the step moves log mu by less than rtol relative.
-        # stay_at_root=False: an entry with f == 0 still takes the step computed there, as the previous
-        # release's loop did. That differs from staying only where f == 0 with df == 0 (both caps bind
-        # and the time constraint is met exactly, as in Algorithm 2's first round): mu_1 is not unique
-        # there, the step falls to the bracket's midpoint, and Algorithm 2's later rounds start from it
-        # (staying instead moved its energy by up to 4.4e-4 relative on 1 of 3,000 random instances).
+        # stay_at_root=True: an entry with f == 0 stays there. Where both caps bind and the deadline is
+        # met exactly (as in Algorithm 2's first round) f and its slope vanish together from the
+        # bracket's upper end on and mu_1 is not unique; the 0.1 release stepped to the bracket's
+        # midpoint there, whose (P_c, v_e) overran T2 by up to 6 % (a constraint violation that the
+        # result contract now rejects). Staying returns the caps, the one feasible point.
         root = find_root_newton(
             lambda log_mu: residual(log_mu)[:2],
             s,
@@ -200,11 +269,18 @@ def lemma4(
             step_test="move",
             bracket_xtol=None,
             take_final_step=True,
-            stay_at_root=False,
+            stay_at_root=True,
             max_iter=max_iter,
         )
         s = root.x
-        _, _, tt, vv = residual(s)
+        f_s, _, tt, vv = residual(s)
+        # Where Newton stopped on the slow side of the root (the time used above T2 by more than rounding,
+        # e.g. at its iteration cap on an extreme instance), take the bracket's fast end instead: f <= 0
+        # there, so the returned point always meets the deadline.
+        over = f_s > 1e-12 * tt2
+        if over.any():
+            s = np.where(over & (residual(root.hi)[0] <= 0), root.hi, s)
+            _, _, tt, vv = residual(s)
         for arr, value in ((t, tt), (v, vv), (mu, np.exp(s))):
             flat = arr.reshape(-1)
             flat[idx] = value

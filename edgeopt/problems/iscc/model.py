@@ -56,12 +56,107 @@ from numpy.typing import ArrayLike
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.core.validate import positive_scalar
+from edgeopt.core.validate import array, integer, number
 from edgeopt.models.channel import shannon_rate_bits
 from edgeopt.models.dnn import layer_flops
 
 Q_MAX = 16
 LN2 = float(np.log(2.0))
+
+# Allowed ranges of the fields of IsccParams, stated once (the error message quotes them):
+#
+# =====================================  ==================  =========================================
+# field                                  range               reason
+# =====================================  ==================  =========================================
+# T_max, T_sen, bandwidth, noise_psd,    [1e-30, 1e30]       SI units; 30 decades either side keep
+# gain, kappa, v_max, v_server, p_max,                       every product the model forms (gamma =
+# acc_b                                                      g / (B N0) <= 1e90, kappa A_2 v^2, the
+#                                                            prices of Lemma 4) inside float64
+# R_t                                    (0, 1)              an accuracy
+# acc_a                                  (0, 2 / pi]         R_0 = a arctan(b P_s) is an accuracy (<= 1)
+# q_max                                  integer 2..64       Q = 1 leaves no quantisation interval (19)
+# layer_macs, layer_outputs,             [0, 1e30] each      counts and constants of the network
+# feature_size, pruning_constant,
+# quantisation_constant, inverse_margin
+# layer_is_pool                          bool array (L,)     never coerced from numbers
+# layer_names                            L strings or ()     () names the layers layer1..layerL
+# =====================================  ==================  =========================================
+SCALAR_RANGE = (1e-30, 1e30)
+# Largest relative constraint violation of a returned design (IsccProblem.FEASIBILITY_TOL, the project's 1e-8):
+# Lemma 3's power meets (21) to rounding and Lemma 4's point meets its deadline to 1e-12 relative, so every
+# method's point is far inside it; Algorithm 2 re-checks its iterates against it.
+FEASIBILITY_TOL = 1e-8
+ARRAY_MAXIMUM = 1e30
+ACC_A_MAX = 2.0 / math.pi
+Q_MAX_LIMIT = 64
+POSITIVE_FIELDS = (
+    "acc_b",
+    "T_max",
+    "T_sen",
+    "bandwidth",
+    "noise_psd",
+    "gain",
+    "kappa",
+    "v_max",
+    "v_server",
+    "p_max",
+)
+
+
+# The array fields with L entries and with L + 1 (one per split l = 0..L).
+_PER_LAYER = ("layer_macs", "layer_outputs", "layer_is_pool")
+_PER_SPLIT = ("feature_size", "pruning_constant", "quantisation_constant", "inverse_margin")
+
+
+def _layer_count(params: Any) -> int:
+    """``L``, the number the array fields agree on (the most common), or an error naming those that disagree."""
+    implied: dict[str, int | None] = {}
+    for name in (*_PER_LAYER, *_PER_SPLIT):
+        value = getattr(params, name)
+        shape = np.shape(value) if isinstance(value, np.ndarray | list | tuple) else None
+        implied[name] = None if shape is None or len(shape) != 1 else shape[0] - (name in _PER_SPLIT)
+    counts = [n for n in implied.values() if n is not None and n >= 1]
+    if not counts:
+        raise InvalidParameterError(
+            "the network arrays give no layer count L >= 1: layer_macs, layer_outputs and layer_is_pool need "
+            f"L entries, {', '.join(_PER_SPLIT)} L + 1; got shapes "
+            + ", ".join(f"{k} {np.shape(getattr(params, k))}" for k in implied)
+        )
+    n = max(set(counts), key=counts.count)
+    odd = [k for k, v in implied.items() if v != n]
+    if odd:
+        shapes = ", ".join(
+            f"{k} {np.shape(getattr(params, k)) if implied[k] is not None else type(getattr(params, k)).__name__}"
+            for k in odd
+        )
+        raise InvalidParameterError(
+            f"{', '.join(odd)} must have L = {n} entries (layer_macs, layer_outputs, layer_is_pool) or L + 1 "
+            f"({', '.join(_PER_SPLIT)}), as the other network arrays do; got {shapes}"
+        )
+    return n
+
+
+def _bool_vector(name: str, value: Any, n: int) -> np.ndarray:
+    """``value`` as a read-only bool vector of length ``n``; numbers, strings and objects are rejected."""
+    arr = np.asarray(value) if not isinstance(value, str | bytes) else np.asarray(object())
+    if arr.dtype != np.bool_:
+        raise InvalidParameterError(f"{name} must be an array of True/False values, got {value!r:.80}")
+    if arr.shape != (n,):
+        raise InvalidParameterError(f"{name} must have shape ({n},), got {arr.shape}")
+    out = np.array(arr, dtype=bool)
+    out.setflags(write=False)
+    return out
+
+
+def _names(name: str, value: Any, n: int) -> tuple[str, ...]:
+    """``value`` as a tuple of ``n`` strings (``()`` gives ``layer1..layerN``)."""
+    if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
+        raise InvalidParameterError(f"{name} must be a tuple of {n} strings (or ()), got {value!r:.80}")
+    if len(value) == 0:
+        return tuple(f"layer{i}" for i in range(1, n + 1))
+    if len(value) != n or not all(isinstance(v, str) for v in value):
+        raise InvalidParameterError(f"{name} must be a tuple of {n} strings (or ()), got {value!r:.80}")
+    return tuple(value)
 
 
 def u_pruning(p: Any) -> np.ndarray:
@@ -136,10 +231,10 @@ class IsccParams:
     layer_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        macs = np.array(self.layer_macs, dtype=float)
-        n_layers = macs.size
-        if macs.ndim != 1 or n_layers < 1:
-            raise InvalidParameterError(f"layer_macs must be a vector of L >= 1 values, got shape {macs.shape}")
+        """Validate every field (:data:`SCALAR_RANGE`, :data:`ARRAY_MAXIMUM`); arrays are stored read-only."""
+        n_layers = _layer_count(self)
+        macs = array("layer_macs", self.layer_macs, [(n_layers,)], allow_zero=True, maximum=ARRAY_MAXIMUM)
+        object.__setattr__(self, "layer_macs", macs)
         shapes = {
             "layer_outputs": (n_layers,),
             "feature_size": (n_layers + 1,),
@@ -147,48 +242,21 @@ class IsccParams:
             "quantisation_constant": (n_layers + 1,),
             "inverse_margin": (n_layers + 1,),
         }
-        arrays = {"layer_macs": macs}
         for name, shape in shapes.items():
-            arr = np.array(getattr(self, name), dtype=float)
-            if arr.shape != shape:
-                raise InvalidParameterError(f"{name} must have shape {shape}, got {arr.shape}")
-            arrays[name] = arr
-        for name, arr in arrays.items():
-            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                bad = int(np.flatnonzero(~np.isfinite(arr) | (arr < 0))[0])
-                raise InvalidParameterError(f"{name}[{bad}] must be finite and >= 0, got {arr[bad]!r}")
-        pool = np.array(self.layer_is_pool, dtype=bool)
-        if pool.shape != (n_layers,):
-            raise InvalidParameterError(f"layer_is_pool must have shape ({n_layers},), got {pool.shape}")
-        for name, arr in arrays.items():
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
-        pool.setflags(write=False)
-        object.__setattr__(self, "layer_is_pool", pool)
-        for name in (
-            "acc_a",
-            "acc_b",
-            "T_max",
-            "T_sen",
-            "bandwidth",
-            "noise_psd",
-            "gain",
-            "kappa",
-            "v_max",
-            "v_server",
-            "p_max",
-        ):
-            object.__setattr__(self, name, positive_scalar(name, getattr(self, name)))
-        r_t = positive_scalar("R_t", self.R_t)
-        if r_t >= 1.0:
-            raise InvalidParameterError(f"R_t must be in (0, 1), got {self.R_t!r}")
+            value = array(name, getattr(self, name), [shape], allow_zero=True, maximum=ARRAY_MAXIMUM)
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "layer_is_pool", _bool_vector("layer_is_pool", self.layer_is_pool, n_layers))
+        object.__setattr__(
+            self, "acc_a", number("acc_a", self.acc_a, minimum=0.0, maximum=ACC_A_MAX, exclusive_minimum=True)
+        )
+        for name in POSITIVE_FIELDS:
+            object.__setattr__(
+                self, name, number(name, getattr(self, name), minimum=SCALAR_RANGE[0], maximum=SCALAR_RANGE[1])
+            )
+        r_t = number("R_t", self.R_t, minimum=0.0, maximum=1.0, exclusive_minimum=True, exclusive_maximum=True)
         object.__setattr__(self, "R_t", r_t)
-        if int(self.q_max) != self.q_max or not 2 <= int(self.q_max) <= 64:
-            raise InvalidParameterError(f"q_max must be an integer in 2..64, got {self.q_max!r}")
-        names = tuple(self.layer_names) or tuple(f"layer{i}" for i in range(1, n_layers + 1))
-        if len(names) != n_layers:
-            raise InvalidParameterError(f"layer_names must have {n_layers} entries, got {len(names)}")
-        object.__setattr__(self, "layer_names", names)
+        object.__setattr__(self, "q_max", integer("q_max", self.q_max, minimum=2, maximum=Q_MAX_LIMIT))
+        object.__setattr__(self, "layer_names", _names("layer_names", self.layer_names, n_layers))
 
     def replace(self, **changes: Any) -> IsccParams:
         """A copy with some fields changed (validated again)."""
@@ -322,19 +390,80 @@ class IsccParams:
             self.T_sen + compute + self.server_flops(split) / self.v_server + self.upload_time(split, q, p_c)
         )
 
-    def violations(self, x: dict[str, np.ndarray]) -> dict[str, float]:
-        """Relative violations of C1, C2 and the bounds at a point ``x`` (keys as in ``Solution.x``)."""
+    def pca_error(self, components: Any, q: Any, residual_energy: Any) -> np.ndarray:
+        """Error of the PCA front end (the ``typical_iscc`` baseline): ``m(0) [E_pca + A_q(0) (k / N_0) v(Q)]``.
+
+        The device projects the ``N_0`` raw elements on ``k`` principal
+        components and uploads the ``k`` coefficients; the server's classifier
+        is the whole network's (margin ``m(0)``). ``E_pca`` is the discarded
+        share of the unit-norm input energy, entering the accuracy bound (14)
+        as the pruning error does; the quantisation error (19)-(20) is that of
+        split 0 scaled to ``k`` elements.
+        """
+        n0 = float(self.feature_size[0])
+        quant = self.quantisation_constant[0] * np.asarray(components, dtype=float) / n0 * v_quantisation(q)
+        return np.asarray(self.inverse_margin[0] * (np.asarray(residual_energy, dtype=float) + quant))
+
+    def point_terms(self, x: dict[str, np.ndarray]) -> tuple[float, float, float]:
+        """``(accuracy, latency, energy)`` of a design ``x`` (keys as in ``Solution.x``).
+
+        A design of problem (22) is ``(split, Q, p, P_s, P_c, v_e)``. A design
+        with ``x["pca_components"] = k`` (and ``x["pca_residual_energy"]``) is
+        the PCA front end of the ``typical_iscc`` baseline at split 0: ``2 N_0
+        k`` FLOPs on the device at ``v_e``, ``k Q`` bits uploaded, the accuracy
+        of :meth:`pca_error`; its latency and energy follow (C2) and (22) with
+        those counts.
+        """
         split, q, p = int(x["split"]), int(x["Q"]), float(x["p"])
-        acc = float(self.accuracy(x["P_s"], split, p, q)) if split == self.n_layers or q >= 2 else 0.0
-        lat = float(self.latency(split, q, p, x["P_c"], x["v_e"]))
-        return {
+        p_s, p_c, v_e = float(x["P_s"]), float(x["P_c"]), float(x["v_e"])
+        if "pca_components" in x:
+            k = float(x["pca_components"])
+            eps = float(self.pca_error(k, q, float(x["pca_residual_energy"])))
+            acc = self.acc_a * math.atan(self.acc_b * p_s) * (1.0 - eps) if q >= 2 else 0.0
+            flops, bits = 2.0 * float(self.feature_size[0]) * k, k * q
+            rate = float(shannon_rate_bits(np.asarray(p_c), self.gain, self.bandwidth, self.noise_psd))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t_up = bits / rate if bits > 0 else 0.0
+                t_dev = flops / v_e if flops > 0 else 0.0
+            lat = self.T_sen + t_dev + float(self.server_flops(0)) / self.v_server + t_up
+            energy = p_s * self.T_sen + self.kappa * flops * v_e**2 + (p_c * t_up if bits > 0 else 0.0)
+            return acc, float(lat), float(energy)
+        acc = float(self.accuracy(p_s, split, p, q)) if split == self.n_layers or q >= 2 else 0.0
+        lat = float(self.latency(split, q, p, p_c, v_e))
+        energy = float(self.energy(split, q, p, p_s, p_c, v_e))
+        return acc, lat, energy
+
+    def violations(self, x: dict[str, np.ndarray]) -> dict[str, float]:
+        """Relative violations of C1, C2 and the bounds at a point ``x`` (keys as in ``Solution.x``).
+
+        A NaN anywhere counts as an infinite violation.
+        """
+        split, q = float(x["split"]), float(x["Q"])
+        names = ("accuracy", "latency", "p", "P_s", "P_c", "v_e")
+        valid_design = (
+            math.isfinite(split)
+            and math.isfinite(q)
+            and split == int(split)
+            and 0 <= split <= self.n_layers
+            and q == int(q)
+            and ((q == 0 and split == self.n_layers) or 2 <= q <= self.q_max)
+        )
+        if not valid_design:  # no (split, Q) of the design grid: nothing else can be evaluated
+            return {**dict.fromkeys(names, math.inf), "design": math.inf}
+        acc, lat, _ = self.point_terms(x)
+        p = float(x["p"])
+        out = {
             "accuracy": max(self.R_t - acc, 0.0) / self.R_t,
             "latency": max(lat - self.T_max, 0.0) / self.T_max,
             "p": max(p - 1.0, -p, 0.0),
-            "P_s": max(float(x["P_s"]) - self.p_max, 0.0) / self.p_max,
-            "P_c": max(float(x["P_c"]) - self.p_max, 0.0) / self.p_max,
-            "v_e": max(float(x["v_e"]) - self.v_max, 0.0) / self.v_max,
+            "P_s": max(float(x["P_s"]) - self.p_max, -float(x["P_s"]), 0.0) / self.p_max,
+            "P_c": max(float(x["P_c"]) - self.p_max, -float(x["P_c"]), 0.0) / self.p_max,
+            "v_e": max(float(x["v_e"]) - self.v_max, -float(x["v_e"]), 0.0) / self.v_max,
+            "design": 0.0,
         }
+        if math.isnan(acc) or math.isnan(lat):
+            out = dict.fromkeys(out, math.inf)
+        return {key: (math.inf if math.isnan(value) else value) for key, value in out.items()}
 
     def max_accuracy(self) -> float:
         """The best accuracy any split can reach: ``R_0(P_max)`` at ``p = 1``, ``Q = Q_max``."""
@@ -371,7 +500,7 @@ def infeasibility_reason(params: IsccParams) -> str | None:
     best = params.max_accuracy()
     if best < params.R_t:
         return (
-            f"accuracy target R_t = {params.R_t} is above the best reachable accuracy {best:.6f} "
+            f"accuracy target R_t = {params.R_t} is above the best reachable accuracy {best:.6g} "
             f"(R_0(P_max) at p = 1, Q = {params.q_max})"
         )
     fastest = params.min_latency()
@@ -382,9 +511,60 @@ def infeasibility_reason(params: IsccParams) -> str | None:
 
 def make_solution(params: IsccParams, x: dict[str, np.ndarray], status: Status, **extras: Any) -> Solution:
     """A solution at ``x`` with its exact energy as the objective and its violations in ``extras``."""
-    energy = float(params.energy(x["split"], x["Q"], x["p"], x["P_s"], x["P_c"], x["v_e"]))
+    energy = params.point_terms(x)[2]
     extras.setdefault("max_violation", max(params.violations(x).values()))
     return Solution(status=status, objective=energy, x=x, extras=extras)
+
+
+# Largest A1 (s) and A2 (FLOPs) accepted: far above what an IsccParams instance forms (N_l Q / B <= 1e30 * 64 /
+# 1e-30, A_2 <= 2 L 1e30) and small enough that A1 t and A2 / v stay finite.
+WORK_MAXIMUM = 1e100
+
+
+def validate_arguments(
+    A1: Any,
+    A2: Any,
+    bandwidth: Any,
+    noise_psd: Any,
+    gain: Any,
+    kappa: Any,
+    T2: Any,
+    v_max: Any,
+    p_max: Any,
+) -> list[np.ndarray]:
+    """The nine arguments of :func:`lemma4` checked and broadcast, or :class:`InvalidParameterError` naming one.
+
+    ``A1``, ``A2``: finite, in ``[0, WORK_MAXIMUM]``; ``T2``: in ``(0, WORK_MAXIMUM]``;
+    ``bandwidth``, ``noise_psd``, ``gain``, ``kappa``, ``v_max``, ``p_max``:
+    in :data:`~edgeopt.problems.iscc.model.SCALAR_RANGE` (as the fields of
+    ``IsccParams``). All must broadcast to one shape.
+    """
+    checked = [
+        array("A1", A1, allow_zero=True, maximum=WORK_MAXIMUM),
+        array("A2", A2, allow_zero=True, maximum=WORK_MAXIMUM),
+    ]
+    lo, hi = SCALAR_RANGE
+    for name, value in (("bandwidth", bandwidth), ("noise_psd", noise_psd), ("gain", gain), ("kappa", kappa)):
+        checked.append(_in_range(name, value, lo, hi))
+    checked.append(array("T2", T2, maximum=WORK_MAXIMUM))
+    for name, value in (("v_max", v_max), ("p_max", p_max)):
+        checked.append(_in_range(name, value, lo, hi))
+    try:
+        return list(np.broadcast_arrays(*checked))
+    except ValueError as err:
+        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(_NAMES, checked, strict=True))
+        raise InvalidParameterError(f"lemma4's arguments do not broadcast to one shape: {shapes}") from err
+
+
+_NAMES = ("A1", "A2", "bandwidth", "noise_psd", "gain", "kappa", "T2", "v_max", "p_max")
+
+
+def _in_range(name: str, value: Any, lo: float, hi: float) -> np.ndarray:
+    arr = array(name, value)
+    if np.any(arr < lo) or np.any(arr > hi):
+        bad = float(arr[np.unravel_index(np.argmax((arr < lo) | (arr > hi)), arr.shape)]) if arr.ndim else float(arr)
+        raise InvalidParameterError(f"{name} must be in [{lo:g}, {hi:g}] everywhere, got {bad!r}")
+    return arr
 
 
 def subproblem_arguments(
@@ -397,8 +577,10 @@ def subproblem_arguments(
     T2: ArrayLike,
     v_max: ArrayLike,
     p_max: ArrayLike,
+    *,
+    validate: bool = True,
 ) -> list[np.ndarray]:
-    """The data of sub-problem (26), broadcast to one shape.
+    """The data of sub-problem (26), checked and broadcast to one shape.
 
     Lemma 4's closed form, its CVXPY reference and its KKT check all take
     the nine arguments ``A1 = N_l Q / B``, ``A2`` (device FLOPs), ``B``,
@@ -410,8 +592,19 @@ def subproblem_arguments(
     list of numpy.ndarray
         ``[A1, A2, gamma, kappa, T2, v_max, p_max]``, all of the broadcast shape.
 
+    Raises
+    ------
+    InvalidParameterError
+        With ``validate`` (the default), as :func:`validate_arguments`.
+
     """
-    a1, a2, b, n0, g, k, t2, vmax, pmax = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max))
-    )
+    if validate:
+        args = validate_arguments(A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max)
+    else:
+        args = list(
+            np.broadcast_arrays(
+                *(np.asarray(v, dtype=float) for v in (A1, A2, bandwidth, noise_psd, gain, kappa, T2, v_max, p_max))
+            )
+        )
+    a1, a2, b, n0, g, k, t2, vmax, pmax = args
     return [a1, a2, g / (b * n0), k, t2, vmax, pmax]

@@ -13,7 +13,7 @@ from edgeopt.problems.iscc.alternating import solve_alternating
 from edgeopt.problems.iscc.analytic import solve_analytic
 from edgeopt.problems.iscc.baselines import BASELINES
 from edgeopt.problems.iscc.certificate import design_report
-from edgeopt.problems.iscc.model import IsccParams
+from edgeopt.problems.iscc.model import FEASIBILITY_TOL, IsccParams
 from edgeopt.problems.iscc.reference import solve_global
 
 
@@ -21,16 +21,31 @@ class IsccProblem(Problem):
     """Minimum device energy for ISCC edge inference (paper 002), problem (22).
 
     Methods: ``"analytic"`` (default: exact in each (split, Q) by a 1-D search
-    in ``p`` with Lemma 3 and Lemma 4 in closed form), ``"alternating"`` (the
-    paper's Algorithm 2), ``"global"`` (an independent grid-and-polish
-    reference written from the model), and the baselines of Sec. V
+    in ``p`` on its exact feasible window, with Lemma 3 and Lemma 4 in closed
+    form, certified per pair by convexity), ``"alternating"`` (the paper's
+    Algorithm 2), ``"global"`` (an independent nested search in ``(p,
+    T_comm)`` written from the model), and the baselines of Sec. V
     (:mod:`edgeopt.problems.iscc.baselines`): ``on_server``, ``on_device``,
     ``no_pruning``, ``typical_iscc``, ``jcc``.
 
     Every method returns ``FEASIBLE``, never ``OPTIMAL``: the problem is not
-    convex and no solve carries a certificate of global optimality. The
-    analytic method's gap to the global reference is measured instead, in
-    the tests and in ``edgeopt bench iscc``.
+    convex over the split and ``Q`` and no solve carries a certificate of
+    global optimality. The analytic method's gap to the global reference is
+    measured instead, in the tests and in ``edgeopt bench iscc``.
+
+    Tolerances of the result contract:
+
+    ===================  ======  ==============================================
+    ``FEASIBILITY_TOL``  1e-8    the project's default; every method's point
+                                 meets (21) to rounding and (C2) to 1e-12
+                                 relative (:data:`~edgeopt.problems.iscc.model.FEASIBILITY_TOL`)
+    ``CERTIFICATE_TOL``  1e-6    unused: no method claims ``OPTIMAL``
+    ===================  ======  ==============================================
+
+    ``check`` reads ``split``, ``Q``, ``p``, ``P_s``, ``P_c`` and ``v_e``
+    (0-d arrays, :meth:`solution_shapes`), and a PCA front end's
+    ``pca_components`` and ``pca_residual_energy`` where present (the
+    ``typical_iscc`` baseline, :meth:`~edgeopt.problems.iscc.model.IsccParams.point_terms`).
 
     Examples
     --------
@@ -52,12 +67,18 @@ class IsccProblem(Problem):
         **BASELINES,
     }
 
+    FEASIBILITY_TOL: ClassVar[float] = FEASIBILITY_TOL
+
     params: IsccParams
 
     @property
     def size(self) -> dict[str, int]:
         """Candidate splits (layers + 1) and the largest bit count, as in the benchmark rows."""
         return {"splits": self.params.n_layers + 1, "q_max": self.params.q_max}
+
+    def solution_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The design's entries :meth:`check` reads: six scalars (0-d arrays)."""
+        return {name: () for name in ("split", "Q", "p", "P_s", "P_c", "v_e")}
 
     def _report(self, solution: Solution) -> KKTReport:
         """Constraint violations of the returned design (the problem is not convex: no duality gap)."""

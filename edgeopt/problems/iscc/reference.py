@@ -6,22 +6,32 @@ from the model (:mod:`edgeopt.problems.iscc.model`) alone.
 
 **The whole problem (22): :func:`solve_global`.**
 
-For each split ``l`` and bit count ``Q`` the remaining continuous problem is
-reduced, directly from the model's constraints, to two variables ``(p, P_c)``:
+For each split ``l`` and bit count ``Q`` the continuous problem is reduced,
+directly from the model's constraints, to two variables, the pruning ratio
+``p`` and the upload time ``T_comm``:
 
 * the accuracy constraint (21) rises with ``P_s`` and the energy is linear in
-  it, so ``P_s`` is the least value meeting it
-  (:meth:`IsccParams.sensing_power`);
+  it, so ``P_s`` is the least value meeting it (:meth:`IsccParams.sensing_power`,
+  the model's inverse of (21));
 * the energy rises with ``v_e`` and the latency falls with it, so ``v_e`` is the
-  least speed meeting the deadline,
-  ``v_e = A_2 / (T_max - T_sen - T_s - T_comm(P_c))`` (infeasible above ``v_max``
-  or when no time is left).
+  least speed meeting the deadline, ``v_e = A_2 / (T_2 - T_comm)``, and ``P_c``
+  the least power sending ``N_l Q`` bits in ``T_comm`` (the Shannon rate
+  inverted, :func:`edgeopt.models.channel.power_for_rate_nats`).
 
-The two-variable energy is sampled on a dense grid (``p`` uniform on
-``(0, 1]``, ``P_c`` log-uniform on ``[1e-6 P_max, P_max]``) for every
-``(l, Q)`` at once, and the best few cells are polished by SciPy's
-Nelder-Mead from the cell and bounded by the box. Nothing here uses Lemma 3's
-closed form beyond the model's own inverse of the accuracy, or Lemma 4 at all.
+The box is mapped to the unit square so that every sample is feasible:
+``p = p_lo + phi (p_hi - p_lo)`` between the least ``p`` meeting the accuracy
+target at ``P_max`` and the largest meeting the deadline (C2) at ``P_max``,
+``v_max`` (both by bisection on ``log p`` with the model's
+:meth:`~IsccParams.sensing_power` and :meth:`~IsccParams.latency`), and
+``T_comm = T_up(P_max) + theta (T_2 - A_2 / v_max - T_up(P_max))``. The
+energy is sampled on a grid in ``(phi, theta)`` for every ``(l, Q)`` at once
+(uniform samples plus geometric ones crowding both ends of each axis, so
+that a narrow window, a tiny ``p`` or a cap that binds is resolved); the
+best cell of each of the ``polish`` best pairs is refined by a vectorised
+zoom (a ``zoom x zoom`` grid on the cell's neighbourhood, repeated until the
+box is below rounding) and then by SciPy's bounded Nelder-Mead. Nothing here
+uses Lemma 3's closed form beyond the model's own inverse of the accuracy,
+or Lemma 4 at all.
 
 **Sub-problem (45): :class:`Lemma4Cvxpy` and :func:`lemma4_cvxpy`**, the
 exponential-cone model of the convex sub-problem that Lemma 4 solves in
@@ -31,15 +41,19 @@ the scaling).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
+from tqdm.auto import tqdm
 
 from edgeopt.core.problem import failed, infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
+from edgeopt.core.validate import boolean, integer
+from edgeopt.models.channel import power_for_rate_nats
 from edgeopt.problems.iscc.model import (
     LN2,
     IsccParams,
@@ -49,100 +63,257 @@ from edgeopt.problems.iscc.model import (
     subproblem_arguments,
 )
 
+# Halvings of the bisections for the ends of the p window, on log p in [log 1e-300, 0] (to 6e-16 relative).
+RANGE_HALVINGS = 60
+# Geometric samples crowd each end of an axis of the unit square down to this distance from it.
+END_SPAN = 1e-13
+# Nelder-Mead's iteration cap in the last polish (after the zoom it moves the energy by < 1e-12 relative at most).
+NELDER_MEAD_ITERATIONS = 300
+# Pairs evaluated per grid call (bounds the memory of the (pairs, grid, grid, layers) FLOP count).
+CHUNK = 16
 
-def two_variable_energy(
-    params: IsccParams, split: np.ndarray, q: np.ndarray, p: np.ndarray, p_c: np.ndarray
+
+def p_range(params: IsccParams, split: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``[p_lo, p_hi]`` per (split, Q): accuracy (21) reachable with ``P_s <= P_max``, deadline (C2) at full speed.
+
+    Written from the model alone: ``p_lo`` is the least ``p`` with a finite
+    :meth:`IsccParams.sensing_power` (0 if every ``p`` has one), ``p_hi`` the
+    largest with :meth:`IsccParams.latency` at ``P_max``, ``v_max`` within
+    ``T_max`` (1 if ``p = 1`` is). An empty window has ``p_lo > p_hi``.
+    """
+    bits_q = np.where(split == params.n_layers, 0, q)
+
+    def accurate(p: np.ndarray) -> np.ndarray:
+        return np.asarray(np.isfinite(params.sensing_power(split, p, q)))
+
+    def in_time(p: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # an infinite latency is late
+            return np.asarray(params.latency(split, bits_q, p, params.p_max, params.v_max) <= params.T_max)
+
+    def edge(ok: object, feasible_high: bool) -> np.ndarray:
+        lo, hi = np.full(split.shape, math.log(1e-300)), np.zeros(split.shape)
+        for _ in range(RANGE_HALVINGS):
+            mid = 0.5 * (lo + hi)
+            good = ok(np.exp(mid))  # type: ignore[operator]
+            high = good if feasible_high else ~good
+            hi, lo = np.where(high, mid, hi), np.where(high, lo, mid)
+        return np.exp(hi if feasible_high else lo)
+
+    one, floor = np.ones(split.shape), np.full(split.shape, 1e-300)
+    p_lo = np.where(accurate(floor), 0.0, np.where(accurate(one), np.minimum(edge(accurate, True), 1.0), np.inf))
+    p_hi = np.where(in_time(one), 1.0, np.where(in_time(floor), edge(in_time, False), -np.inf))
+    return np.asarray(p_lo), np.asarray(p_hi)
+
+
+def box_point(
+    params: IsccParams,
+    split: np.ndarray,
+    q: np.ndarray,
+    p_lo: np.ndarray,
+    p_hi: np.ndarray,
+    phi: np.ndarray,
+    theta: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
-    """Energy (``inf`` if infeasible), ``P_s`` and ``v_e`` at broadcast ``(split, Q, p, P_c)``."""
+    """Energy (``inf`` if infeasible), ``p``, ``P_s``, ``P_c`` and ``v_e`` at broadcast unit-square ``(phi, theta)``."""
+    p = np.clip(p_lo + np.clip(phi, 0.0, 1.0) * (p_hi - p_lo), 0.0, 1.0)
     p_s = params.sensing_power(split, p, q)
     bits = params.upload_bits(split, q)
-    left = params.device_and_upload_time(split) - params.upload_time(split, q, p_c)
     a2 = params.device_flops(split, p)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v_e = np.where(a2 > 0, a2 / left, 0.0)
-    ok = (left > 0) & (v_e <= params.v_max) & np.isfinite(p_s)
-    p_c_used = np.where(bits > 0, p_c, 0.0)
-    energy = params.energy(split, q, p, np.where(ok, p_s, 0.0), p_c_used, v_e)
-    return np.where(ok, energy, np.inf), p_s, v_e
+    t2 = params.device_and_upload_time(split)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t_fast = params.upload_time(split, q, params.p_max)
+        t_slow = t2 - np.where(a2 > 0, a2 / params.v_max, 0.0)
+        t_comm = np.where(bits > 0, t_fast + np.clip(theta, 0.0, 1.0) * (t_slow - t_fast), 0.0)
+        p_c = np.where(
+            bits > 0, power_for_rate_nats(bits * LN2, t_comm, params.gain, params.bandwidth, params.noise_psd), 0.0
+        )
+        v_e = np.where(a2 > 0, a2 / (t2 - t_comm), 0.0)
+    # Rounding can put the ends a hair past the caps; the caps are the ends' exact values.
+    p_c, v_e = np.minimum(p_c, params.p_max), np.minimum(v_e, params.v_max)
+    ok = (t2 > 0) & (t_slow >= t_fast) & np.isfinite(p_s) & np.isfinite(p_c) & np.isfinite(v_e)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # masked by `ok`
+        energy = params.energy(split, q, p, np.where(ok, p_s, 0.0), p_c, v_e)
+    return np.where(ok & np.isfinite(energy), energy, np.inf), p, p_s, p_c, v_e
 
 
-def solve_global(params: IsccParams, *, grid: int = 200, polish: int = 5) -> Solution:
-    """Grid over ``(p, P_c)`` for every ``(l, Q)``, then Nelder-Mead from the ``polish`` best cells.
+def unit_samples(n: int) -> np.ndarray:
+    """``n`` sorted samples of ``[0, 1]``: both ends, uniform ones and geometric ones crowding each end."""
+    k = max(n // 4, 1)
+    geo = np.logspace(math.log10(END_SPAN), -1.0, k)
+    return np.unique(np.concatenate([[0.0, 1.0], np.linspace(0.0, 1.0, max(n - 2 * k, 2)), geo, 1.0 - geo]))
+
+
+def solve_global(
+    params: IsccParams, *, grid: int = 24, polish: int = 8, zoom: int = 15, progress: bool = False
+) -> Solution:
+    """Nested search over ``(p, T_comm)`` for every ``(l, Q)``: zooms in ``p`` outside, in ``T_comm`` inside.
+
+    For each pair and each sampled ``p`` the inner search minimises the
+    energy over ``theta`` (the upload time's share of its range, see
+    :func:`box_point`) by a zoom (:func:`_inner`); the outer search samples
+    ``phi`` (the share of the ``p`` window) on :func:`unit_samples` for every
+    pair, keeps the ``polish`` pairs with the least energies and zooms in
+    ``phi`` on each, with the inner search at every sample. Both zooms keep
+    the two intervals beside the best sample, which holds the minimum of a
+    function with one basin. (The energy is convex in ``(p, T_comm)`` for a
+    fixed pair, so both one-dimensional functions have one basin; this is
+    what the search relies on, and no closed form of the paper.) SciPy's
+    bounded Nelder-Mead from the best point is a last polish.
 
     Parameters
     ----------
     params : IsccParams
         The instance.
     grid : int
-        Samples per axis: ``grid`` values of ``p`` times ``grid`` of ``P_c``
-        for every (split, Q) pair (``grid^2 (L (Q_max - 1) + 1)`` energies).
+        About this many first-stage samples of ``phi`` per pair (see :func:`unit_samples`).
     polish : int
-        How many of the best cells Nelder-Mead starts from.
+        How many pairs (those with the least first-stage energies) are refined.
+    zoom : int
+        Samples per stage of every zoom (and the inner search's first stage).
+    progress : bool
+        Show a tqdm bar over the pairs' chunks and the refinement.
 
     Returns
     -------
     Solution
-        ``FEASIBLE`` at the best polished point (``extras["grid"]``,
-        ``extras["polished"]``), or ``INFEASIBLE`` with the reason.
+        ``FEASIBLE`` at the best point found (``extras["polished"]``: the
+        pairs refined), or ``INFEASIBLE`` with the reason.
 
     """
+    grid = integer("grid", grid, minimum=4, maximum=2_000)
+    polish = integer("polish", polish, minimum=1, maximum=10_000)
+    zoom = integer("zoom", zoom, minimum=4, maximum=1_000)
+    progress = boolean("progress", progress)
     reason = infeasibility_reason(params)
     if reason is not None:
         return infeasible(reason)
     split, q = params.design_pairs()
-    ps = np.arange(1, grid + 1) / grid
-    pcs = params.p_max * np.logspace(-6, 0, grid)
-    energy = two_variable_energy(params, split[:, None, None], q[:, None, None], ps[None, :, None], pcs[None, None, :])[
-        0
-    ]
-    flat = energy.reshape(-1)
-    if not np.any(np.isfinite(flat)):
-        return infeasible("no (split, Q, p, P_c) meets both the accuracy target and the latency budget")
-    order = np.argsort(flat)[:polish]
-    best_value, best_x = np.inf, None
-    for index in order:
-        if not np.isfinite(flat[index]):
-            continue
-        k, i, j = np.unravel_index(index, energy.shape)
-        s, qq = int(split[k]), int(q[k])
+    p_lo, p_hi = p_range(params, split, q)
+    keep = p_lo <= p_hi
+    if not keep.any():
+        return infeasible("no (split, Q, p) meets both the accuracy target and the deadline at full power and speed")
+    split, q, p_lo, p_hi = split[keep], q[keep], p_lo[keep], p_hi[keep]
+    axis = unit_samples(grid)
+    chunks = range(0, split.size, CHUNK)
+    bar = tqdm(total=len(chunks) + 2, desc="global (iscc)", disable=not progress, leave=False)
+    first = np.full((split.size, axis.size), np.inf)
+    for c in chunks:
+        sl = slice(c, c + CHUNK)
+        pair = (split[sl, None], q[sl, None], p_lo[sl, None], p_hi[sl, None])
+        first[sl] = _inner(params, *pair, np.broadcast_to(axis, (first[sl].shape[0], axis.size)), zoom)[1]
+        bar.update(1)
+    best_first = np.min(first, axis=1)
+    if not np.any(np.isfinite(best_first)):
+        bar.close()
+        return failed("the global search found no finite sample in a non-empty window")
+    chosen = np.argsort(best_first)[:polish]
+    chosen = chosen[np.isfinite(best_first[chosen])]
+    phi, theta, value = _outer(params, split[chosen], q[chosen], p_lo[chosen], p_hi[chosen], axis, first[chosen], zoom)
+    bar.update(1)
+    best = int(np.argmin(value))
+    k = int(chosen[best])
+    pair = (np.array(split[k]), np.array(q[k]), np.array(p_lo[k]), np.array(p_hi[k]))
 
-        def f(z: np.ndarray, s: int = s, qq: int = qq) -> float:
-            p, log_pc = z
-            if not 0.0 < p <= 1.0 or log_pc > np.log(params.p_max):
-                return np.inf
-            return float(two_variable_energy(params, np.array(s), np.array(qq), np.array(p), np.exp(log_pc))[0])
+    def f(z: np.ndarray) -> float:
+        return float(box_point(params, *pair, np.array(z[0]), np.array(z[1]))[0])
 
-        start = np.array([ps[i], np.log(pcs[j])])
+    start = np.array([phi[best], theta[best]])
+    simplex = np.clip(np.array([start, start + [1e-6, 0.0], start - [0.0, 1e-6]]), 0.0, 1.0)
+    z_best, v_best = start, float(value[best])
+    if np.linalg.matrix_rank(simplex[1:] - simplex[0]) == 2:
+        options = {"xatol": 1e-15, "fatol": 1e-16 * abs(v_best), "maxiter": NELDER_MEAD_ITERATIONS}
         result = minimize(
-            f,
-            start,
-            method="Nelder-Mead",
-            options={
-                "xatol": 1e-12,
-                "fatol": 1e-15 * flat[index],
-                "maxiter": 4000,
-                "initial_simplex": _simplex(start, 1.0 / grid),
-            },
+            f, start, method="Nelder-Mead", bounds=[(0.0, 1.0)] * 2, options={**options, "initial_simplex": simplex}
         )
-        candidates = [(result.fun, result.x), (f(start), start)]
-        for value, z in candidates:
-            if value < best_value:
-                best_value, best_x = value, (s, qq, float(z[0]), float(np.exp(z[1])))
-    if best_x is None:  # every polished cell was finite on the grid, so this cannot happen
-        return failed("the global search polished no finite cell")
-    s, qq, p, p_c = best_x
-    if s == 0:
-        p = 1.0  # no device layers: the pruning ratio has no effect
-    _, p_s, v_e = two_variable_energy(params, np.array(s), np.array(qq), np.array(p), np.array(p_c))
-    if params.upload_bits(s, qq) == 0:
-        p_c = 0.0
-    x = point(s, qq, p, float(p_s), p_c, float(v_e))
-    return make_solution(params, x, Status.FEASIBLE, grid=grid, polished=int(polish))
+        if float(result.fun) < v_best:
+            z_best, v_best = np.clip(result.x, 0.0, 1.0), float(result.fun)
+    bar.update(1)
+    bar.close()
+    s, qq = int(split[k]), int(q[k])
+    _, p, p_s, p_c, v_e = box_point(params, *pair, np.array(z_best[0]), np.array(z_best[1]))
+    p_out = 1.0 if s == 0 else float(p)  # no device layers: the pruning ratio has no effect
+    x = point(s, qq, p_out, float(p_s), float(p_c), float(v_e))
+    return make_solution(params, x, Status.FEASIBLE, grid=int(axis.size), polished=int(chosen.size))
 
 
-def _simplex(start: np.ndarray, step: float) -> np.ndarray:
-    """Nelder-Mead's first simplex: ``start`` and a step of ``step`` in ``p`` and 0.05 in ``log P_c``."""
-    return np.array([start, start + [step, 0.0], start + [0.0, 0.05]])
+def _zoom_axis(lo: np.ndarray, hi: np.ndarray, samples: np.ndarray, energy: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Best sample per row and the bracket of its two neighbours: ``(index, value, new_lo, new_hi)``."""
+    best = np.argmin(energy, axis=-1)
+    value = np.take_along_axis(energy, best[..., None], axis=-1)[..., 0]
+    last = samples.shape[-1] - 1
+    new_lo = np.take_along_axis(samples, np.maximum(best - 1, 0)[..., None], axis=-1)[..., 0]
+    new_hi = np.take_along_axis(samples, np.minimum(best + 1, last)[..., None], axis=-1)[..., 0]
+    return best, value, new_lo, new_hi
+
+
+def _settled(energy: np.ndarray, value: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A zoom stops where its bracket is below the unit square's rounding or its samples agree to 1e-15."""
+    finite = np.isfinite(energy)
+    high = np.max(np.where(finite, energy, -np.inf), axis=-1)
+    with np.errstate(invalid="ignore"):
+        flat = finite.all(axis=-1) & (high - value <= 1e-15 * np.abs(value))
+    return np.asarray((hi - lo <= 1e-16) | flat | ~np.isfinite(value))
+
+
+def _inner(
+    params: IsccParams,
+    split: np.ndarray,
+    q: np.ndarray,
+    p_lo: np.ndarray,
+    p_hi: np.ndarray,
+    phi: np.ndarray,
+    n: int,
+    max_stages: int = 80,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Least energy over ``theta`` at every broadcast ``phi`` by a zoom from :func:`unit_samples`: ``(theta, E)``."""
+    shape = np.broadcast_shapes(split.shape, phi.shape)
+    samples = np.broadcast_to(unit_samples(n), (*shape, unit_samples(n).size))
+    cols = [np.broadcast_to(a, shape)[..., None] for a in (split, q, p_lo, p_hi, phi)]
+    theta = np.full(shape, np.nan)
+    value = np.full(shape, np.inf)
+    steps = np.linspace(0.0, 1.0, n)
+    for _ in range(max_stages):
+        energy = box_point(params, cols[0], cols[1], cols[2], cols[3], cols[4], samples)[0]
+        best, v, lo, hi = _zoom_axis(samples[..., 0], samples[..., -1], samples, energy)
+        better = v <= value
+        theta = np.where(better, np.take_along_axis(samples, best[..., None], axis=-1)[..., 0], theta)
+        value = np.where(better, v, value)
+        if np.all(_settled(energy, v, lo, hi)):
+            break
+        samples = lo[..., None] + (hi - lo)[..., None] * steps
+    return theta, value
+
+
+def _outer(
+    params: IsccParams,
+    split: np.ndarray,
+    q: np.ndarray,
+    p_lo: np.ndarray,
+    p_hi: np.ndarray,
+    axis: np.ndarray,
+    first: np.ndarray,
+    n: int,
+    max_stages: int = 80,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zoom in ``phi`` on each chosen pair from its first-stage values ``first``; ``(phi, theta, E)`` per pair."""
+    samples = np.broadcast_to(axis, first.shape)
+    energy = first
+    phi = np.full(split.size, np.nan)
+    value = np.full(split.size, np.inf)
+    steps = np.linspace(0.0, 1.0, n)
+    pair = (split[:, None], q[:, None], p_lo[:, None], p_hi[:, None])
+    for stage in range(max_stages):
+        if stage:
+            energy = _inner(params, *pair, samples, n)[1]
+        best, v, lo, hi = _zoom_axis(samples[:, 0], samples[:, -1], samples, energy)
+        better = v <= value
+        phi = np.where(better, samples[np.arange(split.size), best], phi)
+        value = np.where(better, v, value)
+        if np.all(_settled(energy, v, lo, hi)):
+            break
+        samples = lo[:, None] + (hi - lo)[:, None] * steps
+    theta, value = _inner(params, split, q, p_lo, p_hi, phi, n)
+    return phi, theta, value
 
 
 class Lemma4Reference(NamedTuple):

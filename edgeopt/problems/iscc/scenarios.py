@@ -31,6 +31,7 @@ from scipy.optimize import least_squares
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.scenarios import load_toml
+from edgeopt.core.validate import number
 from edgeopt.models.channel import db_to_linear
 from edgeopt.models.dnn import DnnProfile
 from edgeopt.models.zoo import iscc_cnn
@@ -184,32 +185,67 @@ def stored_constants() -> dict[str, Any]:
     return {"layers": net["layers"], "feature_range": net["feature_range"]}
 
 
+# Overrides params() takes besides the scenario file's keys: the array and constant fields of IsccParams.
+_ARRAY_FIELDS = (
+    "layer_macs",
+    "layer_outputs",
+    "layer_is_pool",
+    "feature_size",
+    "pruning_constant",
+    "quantisation_constant",
+    "inverse_margin",
+    "acc_a",
+    "acc_b",
+    "gain",
+    "layer_names",
+)
+
+
 def params(name: str = "table2", **overrides: Any) -> IsccParams:
-    """:class:`IsccParams` of a named scenario (``table2`` or a Table III row), with overrides."""
+    """:class:`IsccParams` of a named scenario (``table2`` or a Table III row), with overrides.
+
+    Overrides are the scenario file's keys (``R_t``, ``T_max``, ``snr`` (``g /
+    (B N0)`` per watt), ``T_sen``, ``bandwidth``, ``noise_psd``, ``kappa``,
+    ``v_max``, ``v_server``, ``p_max``, ``q_max``) or any other field of
+    :class:`IsccParams` (``gain`` replaces ``snr``). An unknown key raises
+    :class:`InvalidParameterError`.
+    """
     cfg = config()
     rows = {"table2": {}, **cfg["scenarios"]}
     if name not in rows:
         raise InvalidParameterError(f"unknown ISCC scenario {name!r}; available: {sorted(rows)}")
+    known = set(cfg["table2"]) | set(_ARRAY_FIELDS)
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise InvalidParameterError(f"unknown ISCC override(s) {unknown}; allowed: {sorted(known)}")
+    if "gain" in overrides and "snr" in overrides:
+        raise InvalidParameterError("give either snr or gain, not both")
     base = {**cfg["table2"], **{k: v for k, v in rows[name].items() if not k.startswith("paper_")}, **overrides}
-    snr = float(base.pop("snr"))
     cal = cfg["calibration"]
-    arrays = model_arrays(stored_constants(), cal["margin"])
+    fields: dict[str, Any] = {
+        **model_arrays(stored_constants(), cal["margin"]),
+        "acc_a": cal["a"],
+        "acc_b": cal["b"],
+        "layer_names": SPLIT_LAYERS,
+    }
+    fields.update({k: v for k, v in base.items() if k in _ARRAY_FIELDS})
+    if "gain" not in overrides:
+        snr = number("snr", base["snr"], minimum=0.0, exclusive_minimum=True)
+        bandwidth = number("bandwidth", base["bandwidth"], minimum=0.0, exclusive_minimum=True)
+        noise_psd = number("noise_psd", base["noise_psd"], minimum=0.0, exclusive_minimum=True)
+        fields["gain"] = snr * bandwidth * noise_psd
     return IsccParams(
-        **arrays,
-        acc_a=cal["a"],
-        acc_b=cal["b"],
+        **fields,
         R_t=base["R_t"],
         T_max=base["T_max"],
         T_sen=base["T_sen"],
         bandwidth=base["bandwidth"],
         noise_psd=base["noise_psd"],
-        gain=snr * base["bandwidth"] * base["noise_psd"],
         kappa=base["kappa"],
         v_max=base["v_max"],
         v_server=base["v_server"],
         p_max=base["p_max"],
-        q_max=int(base["q_max"]),
-        layer_names=SPLIT_LAYERS,
+        q_max=base["q_max"],
     )
 
 
@@ -307,3 +343,118 @@ def lemma4_instances(n: int, seed: int = 4) -> tuple[Any, ...]:
     gain = 10 ** rng.uniform(-3, 0, n)
     t2 = 10 ** rng.uniform(-1.5, 0, n)
     return a1, a2, 1e5, 1e-9, gain, 1e-21, t2, 8e6, 1.0
+
+
+# The wide instances of issue 12 (wide_params): every positive scalar log-uniform over this many decades either side
+# of its Table II value (4 decades in all), the network's arrays scaled likewise.
+WIDE_DECADES = 2.0
+
+
+def least_latency(p: IsccParams) -> float:
+    """The smallest deadline at which some design meets the accuracy target: the ``T_max`` of a tight budget.
+
+    For each (split, Q) pair the accuracy target holds with ``P_s <= P_max``
+    exactly for ``p`` at or above an edge (``u`` of (17) falls with ``p``),
+    found by bisection on ``log p`` with the model's Lemma 3 test; the latency
+    rises with ``p`` and falls with ``P_c`` and ``v_e``, so the pair's least
+    latency is at that edge, ``P_max`` and ``v_max``. Returns the least over
+    the pairs (``inf`` if no pair reaches the target).
+    """
+    splits, qs = p.design_pairs()
+    ok_one = np.isfinite(p.sensing_power(splits, 1.0, qs))
+    lo = np.full(splits.shape, math.log(1e-300))
+    hi = np.zeros(splits.shape)
+    ok_floor = np.isfinite(p.sensing_power(splits, 1e-300, qs))
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        ok = np.isfinite(p.sensing_power(splits, np.exp(mid), qs))
+        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
+    edge = np.where(ok_floor, 0.0, np.exp(hi))
+    latency = p.latency(splits, qs, edge, p.p_max, p.v_max)
+    return float(np.min(np.where(ok_one, latency, np.inf)))
+
+
+def wide_params(seed: int) -> IsccParams:
+    """One valid ISCC instance drawn widely around Table II (issue 12's fuzzing), reproducible from ``seed``.
+
+    Distribution (``numpy.random.default_rng(seed)``; ``LU(c, d)`` is ``c``
+    times ``10^U(-d, d)``, log-uniform over ``2 d`` decades around ``c``):
+
+    * ``T_sen``, ``bandwidth``, ``noise_psd``, the SNR per watt ``g / (B N0)``,
+      ``kappa``, ``v_max``, ``v_server``, ``p_max`` and ``acc_b``: ``LU(table2
+      value, 2)`` each (four decades);
+    * ``acc_a``: ``2 / pi`` times ``10^U(-4, 0)`` (an accuracy scale: at most ``2 / pi``);
+    * the network: the first ``L`` split layers of Fig. 6 (``L = 7`` with
+      probability 0.7, else uniform on 1..6); MACs times one ``10^U(-2, 2)``
+      and, per layer, ``10^U(-0.5, 0.5)``; outputs and sent feature sizes
+      times one ``10^U(-2, 2)``, the raw input's times another; ``C(l)``,
+      ``A_q(l)``, ``m(l)`` times one ``10^U(-2, 2)`` each;
+    * degenerate regimes: with probability 0.1 a weighted layer has no MACs
+      (an idle layer: only its outputs' rounding), 0.1 no pruning error
+      (``C = 0``), 0.05 one split with nothing to send (``N_l = 0``);
+    * ``q_max`` uniform on 2..32;
+    * ``R_t``: a share of the best reachable accuracy :meth:`IsccParams.max_accuracy`,
+      ``10^U(-3, 0) (1 - 1e-6)`` with probability 0.5, else ``1 - 10^U(-5, -0.3)``
+      (near the limit);
+    * ``T_max``: :func:`least_latency` times ``1 + 10^U(-4, -2)`` with
+      probability 0.25 (a budget within 1.0001x..1.01x of the tightest
+      feasible one), else times ``10^U(log10 1.0001, 2)`` (up to 100x).
+
+    Every drawn instance is feasible by construction (a design meets the
+    target at ``p = 1``, ``Q = q_max`` and the deadline at its accuracy edge).
+    """
+    rng = np.random.default_rng(seed)
+    table = config()["table2"]
+
+    def lu(value: float, decades: float = WIDE_DECADES) -> float:
+        return float(value * 10 ** rng.uniform(-decades, decades))
+
+    base = params("table2")
+    n = int(base.n_layers if rng.random() < 0.7 else rng.integers(1, base.n_layers))
+    macs = base.layer_macs[:n] * 10 ** rng.uniform(-2, 2) * 10 ** rng.uniform(-0.5, 0.5, n)
+    out_scale = 10 ** rng.uniform(-2, 2)
+    outputs = base.layer_outputs[:n] * out_scale
+    feature = np.concatenate(
+        [[base.feature_size[0] * 10 ** rng.uniform(-2, 2)], base.feature_size[1 : n + 1] * out_scale]
+    )
+    is_pool = base.layer_is_pool[:n]
+    pruning = base.pruning_constant[: n + 1] * 10 ** rng.uniform(-2, 2)
+    quant = base.quantisation_constant[: n + 1] * 10 ** rng.uniform(-2, 2)
+    margin = base.inverse_margin[: n + 1] * 10 ** rng.uniform(-2, 2)
+    weighted = np.flatnonzero(~is_pool)
+    if rng.random() < 0.1 and weighted.size:
+        macs[rng.choice(weighted)] = 0.0
+    if rng.random() < 0.1:
+        pruning = np.zeros(n + 1)
+    if rng.random() < 0.05:
+        feature[rng.integers(0, n)] = 0.0
+    bandwidth, noise_psd = lu(table["bandwidth"]), lu(table["noise_psd"])
+    draft = IsccParams(
+        layer_macs=macs,
+        layer_outputs=outputs,
+        layer_is_pool=is_pool,
+        feature_size=feature,
+        pruning_constant=pruning,
+        quantisation_constant=quant,
+        inverse_margin=margin,
+        acc_a=float(2.0 / math.pi * 10 ** rng.uniform(-4, 0)),
+        acc_b=lu(base.acc_b),
+        R_t=0.5,
+        T_max=1e30,
+        T_sen=lu(table["T_sen"]),
+        bandwidth=bandwidth,
+        noise_psd=noise_psd,
+        gain=lu(table["snr"]) * bandwidth * noise_psd,
+        kappa=lu(table["kappa"]),
+        v_max=lu(table["v_max"]),
+        v_server=lu(table["v_server"]),
+        p_max=lu(table["p_max"]),
+        q_max=int(rng.integers(2, 33)),
+        layer_names=SPLIT_LAYERS[:n],
+    )
+    best = draft.max_accuracy()
+    share = 10 ** rng.uniform(-3, 0) * (1 - 1e-6) if rng.random() < 0.5 else 1 - 10 ** rng.uniform(-5, -0.3)
+    draft = draft.replace(R_t=float(best * share))
+    tight = rng.random() < 0.25
+    factor = 1 + 10 ** rng.uniform(-4, -2) if tight else 10 ** rng.uniform(math.log10(1.0001), 2)
+    return draft.replace(T_max=float(least_latency(draft) * factor))

@@ -6,10 +6,12 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tolerances import LEMMA4_KKT, LEMMA4_LOW_SNR, LEMMA4_VS_CLARABEL, LOW_SNR_CORNER
 
+from edgeopt.core.errors import InvalidParameterError
 from edgeopt.problems.iscc import lemma4, lemma4_cvxpy, lemma4_kkt
 
 # Ranges: uploads of 0..50 ms at unit spectral efficiency (N_l Q / B with N_l up to 4096, Q up to 16,
@@ -92,22 +94,69 @@ def test_lemma4_warm_start_finds_the_same_root() -> None:
         assert np.allclose(warm.energy[f], cold.energy[f], rtol=1e-12, atol=0.0)
 
 
-def test_lemma4_where_both_caps_bind_exactly_keeps_the_last_releases_price() -> None:
-    # T2 = A1 t_min + A2 / v_max to the last bit: both caps bind at the deadline (as in Algorithm 2's
-    # first round), the residual of (29) and its slope vanish together from the bracket's upper end on,
-    # and mu_1 is not unique. Newton's step there is 0 / 0; Lemma 4 takes the bracket's midpoint, as the
-    # last release's loop did (find_root_newton with stay_at_root=False). The values below are that
-    # release's, bit for bit. At the midpoint the caps no longer both bind: the returned (P_c, v_e) take
-    # longer than T2 (up to 6 % here) and cost less than the caps, the only feasible point. Kept as it
-    # was for now (behaviour unchanged by the refactor); see the note with stay_at_root.
+def test_lemma4_where_both_caps_bind_exactly_returns_the_caps() -> None:
+    # T2 = A1 t_min + A2 / v_max to the last bit: the only feasible point of (26) is P_c = P_max, v_e = v_max
+    # (any lower power or speed takes longer). The residual of (29) and its slope vanish together there and
+    # mu_1 is not unique. The 0.1 release stepped to the bracket's midpoint and returned a point that overran
+    # T2 by up to 6 % on these three instances; Lemma 4 now stays at the root (stay_at_root=True).
     a1, a2, g = np.array([0.01, 0.002, 0.05]), np.array([2e6, 4e6, 1e5]), np.array([1e-2, 1e-1, 3e-3])
     b, n0, k, vmax, pmax = 1e5, 1e-9, 1e-21, 8e6, 1.0
     gamma = g / (b * n0)
-    t_min = 1.0 / np.log2(1.0 + gamma * pmax)
+    t_min = np.log(2.0) / np.log1p(gamma * pmax)
     t2 = a1 * t_min + a2 / vmax
     r = lemma4(a1, a2, b, n0, g, k, t2, vmax, pmax)
     assert r.feasible.all()
-    assert r.mu1.tolist() == [2.758624149321229, 2.781845829960025, 1.3935792020311526]
     used = a1 / np.log2(1 + gamma * r.p_c) + a2 / r.v_e
-    assert np.all(used > t2) and np.all(r.p_c < pmax)
-    assert np.all(r.energy < a1 * pmax * t_min + k * a2 * vmax**2)
+    assert np.all(used <= t2 * (1 + 1e-12))
+    assert np.allclose(r.p_c, pmax, rtol=1e-12) and np.allclose(r.v_e, vmax, rtol=1e-12)
+    assert np.allclose(r.energy, a1 * pmax * t_min + k * a2 * vmax**2, rtol=1e-12)
+
+
+GOOD = (0.01, 2e6, 1e5, 1e-9, 1e-2, 1e-21, 0.5, 8e6, 1.0)
+NAMES = ("A1", "A2", "bandwidth", "noise_psd", "gain", "kappa", "T2", "v_max", "p_max")
+# Ten bad values per argument: non-numbers, non-finite, the wrong sign, outside the stated range, a shape
+# that does not broadcast against the others' (3,).
+COMMON_BAD: tuple[object, ...] = (float("nan"), float("inf"), -1.0, "1.0", None, object(), True, np.ones(2))
+RANGE_BAD = {
+    "A1": (1e300, np.array([0.1, np.nan, 0.1])),
+    "A2": (1e300, -np.ones(3)),
+    "T2": (0.0, 1e300),
+    **{name: (0.0, 1e300) for name in ("bandwidth", "noise_psd", "gain", "kappa", "v_max", "p_max")},
+}
+BAD_CASES = [(i, bad) for i, name in enumerate(NAMES) for bad in (*COMMON_BAD, *RANGE_BAD[name])]
+
+
+def test_lemma4_rejects_every_bad_argument_by_name() -> None:
+    assert len(BAD_CASES) == 90
+    base = list(GOOD)
+    # Two (3,) arguments, so that a (2,) one never broadcasts (the message then lists every shape).
+    base[0], base[6] = np.array([0.01, 0.02, 0.0]), np.array([0.5, 0.4, 0.3])
+    for i, bad in BAD_CASES:
+        args = list(base)
+        args[i] = bad
+        with pytest.raises(InvalidParameterError, match=NAMES[i]):
+            lemma4(*args)
+    for option, bad in (("rtol", 0.0), ("rtol", "1e-10"), ("max_iter", 2.5), ("max_iter", 0), ("mu_start", "x")):
+        with pytest.raises(InvalidParameterError, match=option):
+            lemma4(*GOOD, **{option: bad})
+    with pytest.raises(InvalidParameterError, match="mu_start"):
+        lemma4(*base, mu_start=np.ones(2))
+
+
+def test_lemma4_at_the_ends_of_its_ranges_answers_without_nan() -> None:
+    # Every argument at its extremes, one at a time: a proper answer (feasible or not), never NaN.
+    lows = (0.0, 0.0, 1e-30, 1e-30, 1e-30, 1e-30, 1e-300, 1e-30, 1e-30)
+    highs = (1e100, 1e100, 1e30, 1e30, 1e30, 1e30, 1e100, 1e30, 1e30)
+    for i in range(len(NAMES)):
+        for value in (lows[i], highs[i]):
+            args = list(GOOD)
+            args[i] = value
+            r = lemma4(*args)
+            for arr in r[:4]:
+                assert not np.any(np.isnan(arr)), (NAMES[i], value)
+            if r.feasible:
+                gamma = args[4] / (args[2] * args[3])
+                used = args[0] / (np.log1p(gamma * r.p_c) / np.log(2.0)) if args[0] > 0 else 0.0
+                used = used + (args[1] / r.v_e if args[1] > 0 else 0.0)
+                assert used <= args[6] * (1 + 1e-9), (NAMES[i], value)
+                assert r.p_c <= args[8] * (1 + 1e-12) and r.v_e <= args[7] * (1 + 1e-12)

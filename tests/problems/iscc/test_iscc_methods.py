@@ -39,10 +39,10 @@ def test_random_instances_feasible_never_worse_than_baselines_and_near_global(se
     ours = problem.solve()
     if not ours.has_point:
         assert ours.status is Status.INFEASIBLE and ours.reason
-        assert not problem.solve("global", grid=60).has_point
+        assert not problem.solve("global").has_point
         return
     assert problem.check(ours).primal_feasibility <= ISCC_FEAS
-    ref = problem.solve("global", grid=100)
+    ref = problem.solve("global")
     assert ours.objective <= ref.objective * (1 + ISCC_RANDOM_GAP)
     for name in (*NESTED_BASELINES, "alternating"):
         base = problem.solve(name)
@@ -118,11 +118,15 @@ def test_algorithm2_settles_before_its_round_cap() -> None:
     assert max(rounds) < 50
 
 
-def test_algorithm2_keeps_its_path_where_lemma4s_price_is_not_unique() -> None:
+def test_algorithm2_first_round_where_lemma4s_price_is_not_unique_stays_feasible() -> None:
     # In Algorithm 2's first round both caps bind (P_c = P_max, v_e = v_max) and the deadline is met
-    # exactly, so the residual of (29) and its slope are both 0 and any mu_1 above the clipping price
-    # is a multiplier. Lemma 4 reports the bracket's midpoint there, as the last release did; the next
-    # rounds start from it, and another choice moved this instance's energy by 4e-4 relative.
-    sol = solve_alternating(random_params(2383))
-    assert sol.objective == pytest.approx(0.034162254119032516, rel=1e-12)
-    assert sol.extras["rounds"] == 4
+    # exactly, so any mu_1 above the clipping price is a multiplier. The 0.1 release's Lemma 4 stepped
+    # to the bracket's midpoint there; its later rounds started from it and this instance's energy
+    # depended on that choice. Now the caps are returned: the answer is feasible and, Algorithm 2 being a
+    # heuristic, never below the default's.
+    problem = IsccProblem(random_params(2383))
+    paper = problem.solve("alternating")
+    ours = problem.solve()
+    assert paper.status is Status.FEASIBLE and paper.extras["rounds"] < 50
+    assert problem.check(paper).primal_feasibility <= IsccProblem.FEASIBILITY_TOL
+    assert paper.objective >= ours.objective * (1 - 1e-9)

@@ -21,13 +21,15 @@ from edgeopt.core.solution import Solution
 from edgeopt.problems.fog.model import FogParams, constraint_violations
 from edgeopt.problems.fog.problem import FogPartitioning
 from edgeopt.problems.fog.reference import build, solve_model
-from edgeopt.problems.fog.scenarios import random_params
+from edgeopt.problems.fog.scenarios import random_params, wide_params
 
 SIZES = [(k, n) for k in (4, 10, 20, 50) for n in (2, 3, 4)]
 QUICK_SIZES = [(4, 2), (10, 3)]
 SOLVERS = [s for s in ("CLARABEL", "ECOS", "SCS") if s in cp.installed_solvers()]
 BATCH = 100  # perturbed variants per instance solved together by the analytic method
 ROBUSTNESS, ROBUSTNESS_QUICK = 2000, 100  # random instances of the robustness row
+WIDE, WIDE_QUICK = 500, 30  # wide-range instances of the wide row (issue 12)
+ROUNDING_SIZE = (20, 4)  # round_rows is timed at K = 20 (issue 12)
 
 
 def _perturbed(p: FogParams, rng: np.random.Generator) -> FogParams:
@@ -149,6 +151,8 @@ def run(
         for r in group:
             r["rel_gap"] = (r["objective"] - best) / abs(best)
     rows.append(_robustness(ROBUSTNESS_QUICK if quick else ROBUSTNESS))
+    rows.append(_wide(WIDE_QUICK if quick else WIDE))
+    rows.append(_rounding())
     report = _report(rows)
     save(rows, report, "fog_quick" if quick else "fog")
     return rows, report
@@ -210,6 +214,85 @@ def _robustness(count: int, seed: int = 7) -> dict[str, Any]:
     }
 
 
+def _wide(count: int) -> dict[str, Any]:
+    """The default method on ``count`` wide-range instances (:func:`~edgeopt.problems.fog.scenarios.wide_params`).
+
+    Seeds ``0 .. count - 1``, one ``solve()`` each; counts the statuses the
+    result contract leaves (optimal = certified), the answers handed to the
+    decomposition, exceptions a dependency raised inside the method, and the
+    largest certificate of an ``optimal`` answer.
+    """
+    statuses: dict[str, int] = {}
+    paths: dict[str, int] = {}
+    exceptions, worst, times = 0, 0.0, []
+    for seed in range(count):
+        p = wide_params(seed)
+        start = time.perf_counter()
+        sol = FogPartitioning(p).solve()
+        times.append(time.perf_counter() - start)
+        statuses[sol.status.value] = statuses.get(sol.status.value, 0) + 1
+        path = str(sol.extras.get("path"))
+        paths[path] = paths.get(path, 0) + 1
+        exceptions += "exception" in sol.extras
+        if sol.status.value == "optimal":
+            worst = max(worst, float(sol.extras["contract"]["certificate"]))
+    return {
+        "problem": "fog",
+        "instance": "wide-sample",
+        "size": {"instances": count},
+        "method": "analytic",
+        "solver": None,
+        "status": "optimal" if statuses.get("optimal", 0) == count else "feasible",
+        "solver_status": None,
+        "objective": None,
+        "reference": "certificate",
+        "rel_gap": None,
+        "max_violation": None,
+        "duality_gap": worst,
+        "time_first_s": sum(times),
+        "time_resolve_s": statistics.mean(times),
+        "speedup_resolve": None,
+        "throughput": count / sum(times),
+        "extra": {
+            "statuses": statuses,
+            "paths": paths,
+            "exceptions": exceptions,
+            "max_time_s": max(times),
+            "median_time_s": statistics.median(times),
+        },
+    }
+
+
+def _rounding(seed: int = 1) -> dict[str, Any]:
+    """``round_rows`` at ``K = 20`` (issue 12 asks for under 2 s), on one seeded random instance."""
+    K, N = ROUNDING_SIZE
+    p = random_params(seed, K, N)
+    prob = FogPartitioning(p)
+    sol = prob.solve()
+    start = time.perf_counter()
+    rounded = prob.round_rows(sol)
+    elapsed = time.perf_counter() - start
+    return {
+        "problem": "fog",
+        "instance": f"round-rows-{seed}",
+        "size": prob.size,
+        "method": "round_rows",
+        "solver": None,
+        "status": rounded.status.value,
+        "solver_status": None,
+        "objective": rounded.objective,
+        "reference": "continuous",
+        "rel_gap": rounded.extras.get("rounding_cost_rel"),
+        "max_violation": None,
+        "duality_gap": None,
+        "time_first_s": elapsed,
+        "time_resolve_s": elapsed,
+        "speedup_resolve": None,
+        "throughput": None,
+        "extra": {"evaluations": rounded.extras.get("evaluations"), "rounds": rounded.extras.get("rounds")},
+    }
+
+
 def _report(rows: list[dict[str, Any]]) -> str:
     lines = [
         "# Fog benchmark (Kilcioglu et al. 2021, problem (31))",
@@ -231,7 +314,9 @@ def _report(rows: list[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     sample = [r for r in rows if r["instance"].startswith("random-sample")]
-    rows = [r for r in rows if not r["instance"].startswith("random-sample")]
+    wide = [r for r in rows if r["instance"] == "wide-sample"]
+    rounding = [r for r in rows if r["instance"].startswith("round-rows")]
+    rows = [r for r in rows if r["instance"].startswith("random-") and not r["instance"].startswith("random-sample")]
     sizes = sorted({(r["size"]["K"], r["size"]["n_layers"]) for r in rows})
     for K, N in sizes:
         for method, solver in [("analytic", None)] + [("cvxpy", s) for s in SOLVERS]:
@@ -284,6 +369,23 @@ def _report(rows: list[dict[str, Any]]) -> str:
             f"`FogPartitioning.check`: largest KKT residual {e['max_kkt_residual']:.1e}, duality gap "
             f"{e['max_duality_gap']:.1e}, violation {e['max_violation']:.1e}. Not optimal: "
             f"{'; '.join(e['not_optimal']) or 'none'}.",
+        ]
+    for r in wide:
+        e = r["extra"]
+        lines += [
+            "",
+            f"**Wide ranges** (issue 12): {r['size']['instances']} instances of "
+            "`edgeopt.problems.fog.scenarios.wide_params` (seeds from 0), one `solve()` each: statuses "
+            f"{e['statuses']} (optimal = certified, largest certificate {r['duality_gap']:.1e}), paths {e['paths']}, "
+            f"{e['exceptions']} dependency exceptions; mean {1e3 * r['time_resolve_s']:.1f} ms, median "
+            f"{1e3 * e['median_time_s']:.1f} ms, slowest {e['max_time_s']:.2f} s per instance.",
+        ]
+    for r in rounding:
+        lines += [
+            "",
+            f"**round_rows** at K={r['size']['K']}, n_layers={r['size']['n_layers']} (`{r['instance']}`): "
+            f"{r['time_first_s']:.2f} s, {r['extra']['evaluations']} candidate rows in {r['extra']['rounds']} "
+            f"batched rounds, rounding cost {r['rel_gap']:.2e} of the continuous optimum.",
         ]
     return "\n".join(lines) + "\n"
 

@@ -86,13 +86,30 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from edgeopt.core.errors import SolverError
+from edgeopt.core.problem import failed, infeasible
 from edgeopt.core.solution import Solution
+from edgeopt.core.status import Status
 from edgeopt.problems.fog import decomposition
-from edgeopt.problems.fog.certificate import certify_batch
+from edgeopt.problems.fog.certificate import (
+    CERTIFIED,
+    BatchCertificate,
+    best_row_price,
+    certify_batch,
+    dual_function_batch,
+)
 from edgeopt.problems.fog.closed_forms import ClosedForms, primal_point
 from edgeopt.problems.fog.kkt_newton import polish
-from edgeopt.problems.fog.min_latency import initial_rows
-from edgeopt.problems.fog.model import FogBatch, FogParams
+from edgeopt.problems.fog.min_latency import initial_rows, minimum_latency
+from edgeopt.problems.fog.model import (
+    ABOVE,
+    BELOW,
+    FogBatch,
+    FogParams,
+    constraint_violations_batch,
+    cpu_speed,
+    energy_terms_batch,
+)
 from edgeopt.solvers.batch import put_fields, take_batch, take_fields, where_fields
 
 FloatArray = NDArray[np.float64]
@@ -103,6 +120,8 @@ MU_START = 100.0  # the start's duals are MU_START / m / slack: a well-centred, 
 SIGMA = 0.2  # each step aims at a fifth of the current gap (fastest of 0.05-0.3 on the benchmark)
 KEEP = 0.99  # fraction of the distance to the boundary a step may cover
 MAX_ITER = 120
+FALLBACK_MAX_ITER = 30  # outer (and inner) iterations of the nested fallback; converging solves take fewer
+START_ROOM = 0.05  # below this spare share of tau the start blends in the minimum-latency rows
 
 
 @dataclass
@@ -167,8 +186,11 @@ class _Linear:
 class _Barrier:
     """Scaled constants of a batch, the slacks and the primal-dual Newton system."""
 
-    def __init__(self, params: Sequence[FogParams]) -> None:
+    def __init__(self, params: Sequence[FogParams], fixed_rows: FloatArray | None = None) -> None:
         self.params = list(params)
+        # Rows held fixed (round_rows' candidates): e is then a constant, not an unknown.
+        self.fixed_e = None if fixed_rows is None else fixed_rows / np.array([p.d_y for p in self.params])[:, None]
+        self.row_free = np.full(len(self.params), fixed_rows is None)
         m = ClosedForms(self.params)
         self.model = m
         self.K, self.N = m.K, m.N
@@ -191,7 +213,9 @@ class _Barrier:
         self.f_xmax = m.frd_xmax
         self.ratio_f = self.sigma / self.f_xmax
         # Number of inequality constraints per instance (the complementarity pairs).
-        self.m_bar = 2 * self.K * self.N + self.link.sum(axis=(1, 2, 3)) + 1 + self.frd.sum(axis=1) + self.K
+        self.m_bar = (
+            2 * self.K * self.N + self.link.sum(axis=(1, 2, 3)) + 1 + self.frd.sum(axis=1) + self.K * self.row_free
+        )
         ones = np.ones(len(self.params))
         self.masks: tuple[FloatArray, ...] = (
             ones[:, None, None],
@@ -199,7 +223,7 @@ class _Barrier:
             self.link,
             ones,
             self.frd,
-            ones[:, None],
+            self.row_free[:, None] * np.ones((1, self.K)),
         )
         self.E0 = np.ones(len(self.params))
 
@@ -234,7 +258,7 @@ class _Barrier:
             np.where(self.link > 0, v.Z - self.z_min, 1.0),
             1.0 - v.F.sum(axis=1) - v.T.sum(axis=1),
             np.where(self.frd > 0, v.F - (self.sigma * v.e + self.zeta) / self.f_xmax, 1.0),
-            v.e,
+            np.where(self.row_free[:, None], v.e, 1.0),
         )
 
     def slack_steps(self, dv: _Vars) -> tuple[FloatArray, ...]:
@@ -245,7 +269,7 @@ class _Barrier:
             self.link * dv.Z,
             -dv.F.sum(axis=1) - dv.T.sum(axis=1),
             self.frd * (dv.F - self.ratio_f * dv.e),
-            dv.e,
+            self.row_free[:, None] * dv.e,
         )
 
     def linearise(self, v: _Vars, z: _Duals) -> _Linear:
@@ -314,6 +338,14 @@ class _Barrier:
         M[:, K + N, K + N] = -np.sum(self.frd / h_ff, axis=1) - 1.0 / w_l
         M[:, :K, K + N + 1] = 1.0
         M[:, K + N + 1, :K] = 1.0
+        fixed = ~self.row_free
+        if fixed.any():  # rows held fixed: de = 0 and no row-sum multiplier
+            M[fixed, :K, :] = 0.0
+            M[fixed, :, :K] = 0.0
+            M[fixed, K + N + 1, :] = 0.0
+            M[fixed, :, K + N + 1] = 0.0
+            M[np.flatnonzero(fixed)[:, None], ke, ke] = 1.0
+            M[fixed, K + N + 1, K + N + 1] = 1.0
         return _Linear(v, z, inv, (f_L, f_e, g_Z, fr_e, fr_F), q_l, q_z, den, w_t, h_le, h_ef, h_ff, M)
 
     def direction(
@@ -350,6 +382,7 @@ class _Barrier:
             axis=1,
         )
         M = lin.M
+        rhs[:, :K] *= self.row_free[:, None]
         ok = np.all(np.isfinite(M), axis=(1, 2)) & np.all(np.isfinite(rhs), axis=1)
         if not ok.all():
             M = np.where(ok[:, None, None], M, np.eye(M.shape[1]))
@@ -393,25 +426,74 @@ def _to_boundary(values: tuple[FloatArray, ...], steps: tuple[FloatArray, ...], 
 def _start(bar: _Barrier) -> tuple[_Vars, BoolArray]:
     """A strictly feasible start: rows by CPU speed, every time stretched from its minimum.
 
-    ``ok`` is False where these rows cannot meet the latency budget with room
-    to spare (the nested solver then finds the minimum latency or reports
-    infeasibility).
+    Where those rows leave less than :data:`START_ROOM` of the budget to
+    spare, they are blended with the rows of the minimum latency (the LP of
+    :func:`~edgeopt.problems.fog.min_latency.minimum_latency`): the latency at
+    full speed is convex in the rows, so the blend that moves a fraction
+    ``theta = (1 - L_lp) / (2 (L_init - L_lp))`` towards the speed-proportional
+    rows leaves at least half of the room ``1 - L_lp`` (in units of ``tau``).
+    ``ok`` is False only where no split meets the budget (``L_lp >= 1``): the
+    nested solver then reports the instance infeasible.
     """
+    if bar.fixed_e is not None:
+        e = bar.fixed_e.copy()
+        return _stretched(bar, e, _start_latency(bar, e))
     e = np.stack([initial_rows(p) / p.d_y for p in bar.params])
+    total = _start_latency(bar, e)
+    tight = np.flatnonzero(~(total < 1.0 - START_ROOM))
+    ok = np.ones(e.shape[0], dtype=bool)
+    for i in tight:  # one small LP per tight instance
+        p = bar.params[i]
+        lp = latency_at_full_speed_rows(p)
+        if lp is None:
+            ok[i] = False
+            continue
+        tau_min, rows = lp
+        l_lp, l_init = tau_min / p.tau, float(total[i])
+        if not l_lp < 1.0 - 1e-12:
+            ok[i] = False
+            continue
+        theta = min(1.0, 0.5 * (1.0 - l_lp) / max(l_init - l_lp, 1e-300))
+        e[i] = (1.0 - theta) * rows / p.d_y + theta * e[i]
+    v, fits = _stretched(bar, e, _start_latency(bar, e))
+    return v, ok & fits
+
+
+def _stretched(bar: _Barrier, e: FloatArray, total: FloatArray) -> tuple[_Vars, BoolArray]:
+    """Rows ``e`` with every time stretched from its minimum by a share of the spare latency; fits if any."""
+    ok = total < 1.0
     L0 = bar.c_cpu * e[:, :, None]
-    busy = L0 + bar.z_min.sum(axis=-1)
-    T0 = busy.max(axis=1)
+    T0 = (L0 + bar.z_min.sum(axis=-1)).max(axis=1)
     F0 = np.where(bar.frd > 0, (bar.sigma * e + bar.zeta) / bar.f_xmax, 0.0)
-    total = F0.sum(axis=1) + T0.sum(axis=1)
-    ok = total < 0.95
     room = np.maximum(1.0 / np.maximum(total, 1e-300) - 1.0, 0.0)
     c_in = (1.0 + 0.3 * room)[:, None, None]
     c_out = (1.0 + 0.6 * room)[:, None]
-    v = _Vars(e, c_out * T0, c_in * L0, c_in[..., None] * bar.z_min, c_out * F0)
-    return v, ok
+    T, Z = c_out * T0, c_in[..., None] * bar.z_min
+    # A node given no rows (only with fixed rows) computes nothing: its local time is
+    # free, so start it at half of what its exchange leaves of the layer.
+    L = np.where(e[:, :, None] > 0, c_in * L0, 0.5 * (T[:, None, :] - Z.sum(axis=-1)))
+    return _Vars(e, T, L, Z, c_out * F0), ok
 
 
-def _path(bar: _Barrier, max_iter: int) -> tuple[_Vars, _Duals, FloatArray, BoolArray, FloatArray]:
+def _start_latency(bar: _Barrier, e: FloatArray) -> FloatArray:
+    """Latency at full CPU speed and power of rows ``e`` (fractions of ``d_y``), in units of ``tau``."""
+    L0 = bar.c_cpu * e[:, :, None]
+    T0 = (L0 + bar.z_min.sum(axis=-1)).max(axis=1)
+    F0 = np.where(bar.frd > 0, (bar.sigma * e + bar.zeta) / bar.f_xmax, 0.0)
+    return np.asarray(F0.sum(axis=1) + T0.sum(axis=1))
+
+
+def latency_at_full_speed_rows(p: FogParams) -> tuple[float, FloatArray] | None:
+    """:func:`~edgeopt.problems.fog.min_latency.minimum_latency`, or None if its LP fails."""
+    try:
+        return minimum_latency(p)
+    except SolverError:
+        return None
+
+
+def _path(
+    bar: _Barrier, max_iter: int, gap_target: float = GAP_TARGET
+) -> tuple[_Vars, _Duals, FloatArray, BoolArray, FloatArray]:
     """Primal-dual path following (a fixed centring parameter, Armijo on the barrier function).
 
     Returns the point, the multipliers, the row price, convergence and the
@@ -440,7 +522,7 @@ def _path(bar: _Barrier, max_iter: int) -> tuple[_Vars, _Duals, FloatArray, Bool
         # latency budget, phi tau (z.lat in these units): where the energy hardly
         # depends on the layer times, the multipliers the local phase starts from
         # are only accurate once the gap is small on that scale too.
-        done = gap <= GAP_TARGET * np.minimum(cur.energy(v) / cur.E0, z.lat)
+        done = gap <= gap_target * np.minimum(cur.energy(v) / cur.E0, z.lat)
         if done.any():
             converged[idx[done]] = True
             put_fields(out_v, idx[done], take_fields(v, done))
@@ -497,6 +579,51 @@ def _path(bar: _Barrier, max_iter: int) -> tuple[_Vars, _Duals, FloatArray, Bool
     return out_v, out_z, out_nu, converged, iterations
 
 
+def _path_point(bar: _Barrier, v: _Vars) -> dict[str, FloatArray]:
+    """The path's point in SI units: times from the scaled variables, powers eliminated exactly.
+
+    Every constraint of (31) holds at it up to rounding (the path keeps every
+    slack positive and each power sends exactly its bits in its time).
+    """
+    tau = bar.tau
+    t3 = tau[:, None, None]
+    rows = v.e * bar.d_y[:, None]
+    Z = np.where(bar.link > 0, v.Z, 1.0)
+    power = np.where(bar.link > 0, np.expm1(bar.delta / Z) / bar.gamma, 0.0)
+    F = np.where(bar.frd > 0, v.F, 1.0)
+    p_frd = np.where(bar.frd > 0, np.expm1((bar.sigma * v.e + bar.zeta) / F) / bar.f_gamma, 0.0)
+    t_loc = v.L * t3
+    return {
+        "rows": rows,
+        "t_layer": v.T * tau[:, None],
+        "t_frd": bar.frd * v.F * tau[:, None],
+        "p_frd": p_frd,
+        "t_loc": t_loc,
+        "f_cpu": cpu_speed(bar.model.a * rows[:, :, None], t_loc),
+        "t_exc_above": bar.link[..., ABOVE] * v.Z[..., ABOVE] * t3,
+        "p_exc_above": power[..., ABOVE],
+        "t_exc_below": bar.link[..., BELOW] * v.Z[..., BELOW] * t3,
+        "p_exc_below": power[..., BELOW],
+    }
+
+
+def _path_multipliers(bar: _Barrier, batch: FogBatch, z: _Duals) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``(phi, nu, beta)`` in SI units from the path's multipliers, adjusted to give the best bound.
+
+    ``phi`` is the latency multiplier; the time-sharing multipliers ``beta`` of
+    each layer are rescaled to sum to ``phi`` (the dual function charges
+    ``tau (sum_k beta - phi)`` for any excess, a large amount where ``phi tau``
+    is large against the energy); ``nu`` is the best row price for them
+    (:func:`~edgeopt.problems.fog.certificate.best_row_price`).
+    """
+    unit = bar.E0 / bar.tau
+    phi = z.lat * unit
+    beta = z.t * unit[:, None, None]
+    total = beta.sum(axis=1, keepdims=True)
+    beta = beta * np.where(total > 0, phi[:, None, None] / np.where(total > 0, total, 1.0), 1.0)
+    return phi, best_row_price(batch, phi, beta), beta
+
+
 def _dot(a: Sequence[FloatArray], b: Sequence[FloatArray]) -> FloatArray:
     """``sum_i a_i . b_i`` per instance."""
     S = a[0].shape[0]
@@ -547,7 +674,10 @@ def solve_batch(params: Sequence[FogParams], *, max_iter: int = MAX_ITER) -> lis
 def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
     """:func:`solve_batch` on instances of one size (``K``, ``n_layers``)."""
     start = time.perf_counter()
-    bar = _Barrier(params)
+    # A budget far below the minimum latency (tau ~ 1e-300) makes tau^2 underflow in the
+    # scaled constants; such instances fail the start and are reported infeasible.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        bar = _Barrier(params)
     # Trial points outside the domain give inf or NaN, which the steps' finiteness
     # tests reject; they are expected, so numpy is told not to warn about them.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -579,10 +709,24 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
         # at (phi, nu, beta) is within CERTIFIED of its energy (weak duality).
         cert = certify_batch(FogBatch.of(params), x, phi, nu, beta)
     certified = converged & cert.passes
+    # Second chance, where the local phase did not converge (walls, CPU floors) or its
+    # point was not certified: the path's own point with its own multipliers.
+    second = path_converged & ~certified
+    path_x: dict[str, FloatArray] = {}
+    path_cert = None
+    if second.any():
+        sub = take_batch(bar, second, nested=(ClosedForms,))
+        sub_batch = FogBatch.of(sub.params)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            path_x = _path_point(sub, take_fields(v, second))
+            path_phi, path_nu, path_beta = _path_multipliers(sub, sub_batch, take_fields(z, second))
+            path_cert = certify_batch(sub_batch, path_x, path_phi, path_nu, path_beta)
+    second_idx = {int(i): j for j, i in enumerate(np.flatnonzero(second))}
     shared = (time.perf_counter() - start) / len(params)
     out: list[Solution] = []
     for i, p in enumerate(params):
         tic = time.perf_counter()
+        j = second_idx.get(i)
         if certified[i]:
             sol = cert.solution(
                 i,
@@ -595,6 +739,14 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
                     "path": "barrier",
                 },
             )
+        elif j is not None and path_cert is not None and path_cert.passes[j]:
+            sol = path_cert.solution(
+                j,
+                {name: value[j] for name, value in path_x.items()},
+                {"latency": np.array(path_phi[j]), "rows": np.array(path_nu[j]), "layer_time": path_beta[j]},
+                iterations=int(iterations[i]),
+                extras={"path": "barrier-path", "active_nodes": int(np.count_nonzero(path_x["rows"][j] > 0))},
+            )
         else:
             if not path_converged[i]:
                 note = "path did not converge"
@@ -602,11 +754,113 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
                 note = f"KKT Newton stopped at residual {pt.max_residual[i]:.2g}"
             else:
                 note = f"not certified: gap {cert.gap[i]:.2g}, violation {cert.violation[i]:.2g}"
-            sol = decomposition.solve(p)
+            sol = decomposition.solve(p, max_iter=FALLBACK_MAX_ITER)
             sol.extras["path"] = "nested"
             sol.extras["barrier_note"] = note
+            if j is not None and path_cert is not None and sol.status is not Status.OPTIMAL:
+                sol = _better_of(sol, path_cert, j, path_x, (path_phi, path_nu, path_beta), note)
         sol.solve_time_s = shared + (time.perf_counter() - tic)
         sol.method = "analytic"
+        out.append(sol)
+    return out
+
+
+def _better_of(
+    nested: Solution,
+    cert: BatchCertificate,
+    j: int,
+    x: dict[str, FloatArray],
+    duals: tuple[FloatArray, FloatArray, FloatArray],
+    note: str,
+) -> Solution:
+    """The nested solver's uncertified answer or the path's feasible point, whichever is lower."""
+    energy = float(cert.energy["total"][j])
+    if cert.violation[j] > CERTIFIED or (nested.has_point and nested.objective <= energy):
+        return nested
+    phi, nu, beta = duals
+    return Solution(
+        status=Status.FEASIBLE,
+        objective=energy,
+        x={name: value[j] for name, value in x.items()},
+        duals={"latency": np.array(phi[j]), "rows": np.array(nu[j]), "layer_time": beta[j]},
+        extras={
+            "path": "barrier-path",
+            "barrier_note": note,
+            "duality_gap": float(cert.gap[j]),
+            "dual_bound": float(cert.bound[j]),
+            "max_violation": float(cert.violation[j]),
+            "reason": f"interior-point point not certified (duality gap {cert.gap[j]:.3g}); "
+            f"the nested solver gave {nested.status.value}",
+        },
+    )
+
+
+def solve_fixed_rows_batch(
+    params: Sequence[FogParams], rows: FloatArray, *, max_iter: int = MAX_ITER, gap_target: float = GAP_TARGET
+) -> list[Solution]:
+    """Optimise everything but the rows, for many instances of one size at once (the interior-point path only).
+
+    The batched counterpart of
+    :func:`edgeopt.problems.fog.decomposition.solve_fixed_rows`, used by
+    :func:`edgeopt.problems.fog.rounding.round_rows` to re-solve its
+    candidates together. The path of :func:`solve_batch` runs with the rows
+    held fixed (``de = 0``, no row-sum multiplier) to a relative gap of
+    ``gap_target``; its point is exactly feasible and its energy is
+    bounded below by the dual function of the fixed-rows sub-problem at the
+    path's multipliers (the gap is in ``extras["duality_gap"]``).
+
+    Parameters
+    ----------
+    params : sequence of FogParams
+        Instances of one size ``(K, n_layers)``.
+    rows : ndarray, shape (S, K)
+        Non-negative rows of each instance, summing to its ``d_y``.
+    max_iter : int
+        Path iterations.
+    gap_target : float
+        Relative gap at which the path ends (:data:`GAP_TARGET` by default).
+
+    Returns
+    -------
+    list of Solution
+        ``FEASIBLE`` (optimal for the rows to within the reported gap) where
+        the path converged; ``INFEASIBLE`` where the rows cannot meet the
+        latency budget at full speed and power; ``FAILED`` otherwise.
+
+    """
+    params = list(params)
+    rows = np.asarray(rows, dtype=float)
+    start = time.perf_counter()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        bar = _Barrier(params, fixed_rows=rows)
+        fits = _start(bar)[1]
+        v, z, _nu, converged, iterations = _path(bar, max_iter, gap_target)
+        batch = FogBatch.of(params)
+        x = _path_point(bar, v)
+        phi, _, beta = _path_multipliers(bar, batch, z)
+        bound = dual_function_batch(batch, phi, np.zeros(len(params)), beta, fixed_rows=rows)
+        energy = energy_terms_batch(batch, x)["total"]
+        violation = np.max(np.stack(list(constraint_violations_batch(batch, x).values())), axis=0)
+    gap = (energy - bound) / np.abs(energy)
+    shared = (time.perf_counter() - start) / max(len(params), 1)
+    out = []
+    for i in range(len(params)):
+        if not fits[i]:
+            sol = infeasible(
+                "these rows cannot meet the latency budget at maximum CPU speed and transmit power (eq. (23))"
+            )
+        elif converged[i] and violation[i] <= CERTIFIED and np.isfinite(energy[i]):
+            sol = Solution(
+                status=Status.FEASIBLE,
+                objective=float(energy[i]),
+                x={name: value[i] for name, value in x.items()},
+                duals={"latency": np.array(phi[i]), "layer_time": beta[i]},
+                iterations=int(iterations[i]),
+                extras={"duality_gap": float(gap[i]), "dual_bound": float(bound[i]), "path": "barrier-fixed-rows"},
+            )
+        else:
+            sol = failed("the interior-point path did not converge for these rows")
+        sol.solve_time_s = shared
         out.append(sol)
     return out
 
@@ -630,4 +884,15 @@ def solve(p: FogParams, *, max_iter: int = MAX_ITER) -> Solution:
     return _solve_group([p], max_iter)[0]
 
 
-__all__ = ["GAP_TARGET", "KEEP", "MAX_ITER", "MU_START", "SIGMA", "solve", "solve_batch"]
+__all__ = [
+    "FALLBACK_MAX_ITER",
+    "GAP_TARGET",
+    "KEEP",
+    "MAX_ITER",
+    "MU_START",
+    "SIGMA",
+    "START_ROOM",
+    "solve",
+    "solve_batch",
+    "solve_fixed_rows_batch",
+]

@@ -134,11 +134,34 @@ def dual_function_batch(
     q = np.where(b.layout.frd_mask, q, 0.0)
     value = value + np.sum(q * b.layout.frd_fixed_bits, axis=1)
     # Rows: the per-node Lagrangian is linear in d_k.
-    hcost = _local_cost_per_cycle(beta, b.kappa[:, :, None], b.f_max[:, :, None])
-    c = b.d_x[:, None] * q + np.sum(b.layout.cycles_per_row * hcost, axis=2)
+    c = _row_costs(b, q, beta)
     if fixed_rows is not None:
         return np.asarray(value + np.sum(c * fixed_rows, axis=1))
     return np.asarray(value + nu * b.d_y + b.d_y * np.sum(np.minimum(0.0, c - nu[:, None]), axis=1))
+
+
+def _row_costs(b: FogBatch, q: FloatArray, beta: FloatArray) -> FloatArray:
+    """``c_k``: the least priced energy of one row at node ``k`` (FRD bits at ``q`` plus local work at ``beta``)."""
+    hcost = _local_cost_per_cycle(beta, b.kappa[:, :, None], b.f_max[:, :, None])
+    return np.asarray(b.d_x[:, None] * q + np.sum(b.layout.cycles_per_row * hcost, axis=2))
+
+
+def best_row_price(b: FogBatch, phi: FloatArray, beta: FloatArray) -> FloatArray:
+    """The row price ``nu`` that maximises the dual function at ``(phi, beta)``: ``min_k c_k``.
+
+    The dual function is ``nu d_y + d_y sum_k min(0, c_k - nu) + ...``, concave
+    and piecewise linear in ``nu``, increasing below ``min_k c_k`` and not
+    increasing above it; so the best bound for given ``(phi, beta)`` takes
+    ``nu = min_k c_k`` (the price of the cheapest node, where the rows go).
+    """
+    beta = np.maximum(np.asarray(beta, dtype=float), 0.0)
+    phi = np.maximum(np.asarray(phi, dtype=float), 0.0)
+    n0b = b.noise_psd * b.bandwidth
+    fgamma = b.gain_frd / n0b[:, None]
+    fxmax = np.log1p(fgamma * b.p_max_master[:, None])
+    w_frd = np.broadcast_to((b.p_circuit_master + phi)[:, None], fgamma.shape)
+    q = np.where(b.layout.frd_mask, _priced_transmission_cost_per_bit(w_frd, fgamma, fxmax, b.bandwidth[:, None]), 0.0)
+    return np.asarray(np.min(_row_costs(b, q, beta), axis=1))
 
 
 def _transmission_residuals(
@@ -425,6 +448,7 @@ def certify_batch(
 __all__ = [
     "CERTIFIED",
     "BatchCertificate",
+    "best_row_price",
     "certified_solution",
     "certify_batch",
     "dual_function",

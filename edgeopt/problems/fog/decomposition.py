@@ -56,7 +56,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from tqdm import tqdm
 
+from edgeopt.core import validate
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import failed, infeasible
 from edgeopt.core.solution import Solution
@@ -321,7 +323,7 @@ class _Inner:
         return slope, dz[K : K + N]
 
 
-def solve(p: FogParams, *, tol: float = TOL, max_iter: int = MAX_ITER) -> Solution:
+def solve(p: FogParams, *, tol: float = TOL, max_iter: int = MAX_ITER, progress: bool = False) -> Solution:
     """Solve problem (31) to optimality (see the module docstring): ``method="decomposition"``.
 
     Parameters
@@ -332,6 +334,9 @@ def solve(p: FogParams, *, tol: float = TOL, max_iter: int = MAX_ITER) -> Soluti
         Stop when every KKT equation holds to ``tol`` relative.
     max_iter : int
         Newton iterations before giving up with ``Status.FAILED``.
+    progress : bool
+        Show a tqdm bar over the outer iterations (near the minimum latency a
+        solve can take seconds).
 
     Returns
     -------
@@ -345,7 +350,7 @@ def solve(p: FogParams, *, tol: float = TOL, max_iter: int = MAX_ITER) -> Soluti
         the rows meets ``tau``.
 
     """
-    return _solve(p, None, tol, max_iter)
+    return _solve(p, None, tol, max_iter, progress)
 
 
 def solve_fixed_rows(p: FogParams, rows: FloatArray, *, tol: float = TOL, max_iter: int = MAX_ITER) -> Solution:
@@ -375,12 +380,12 @@ def solve_fixed_rows(p: FogParams, rows: FloatArray, *, tol: float = TOL, max_it
     return _solve(p, rows, tol, max_iter)
 
 
-def _solve(p: FogParams, fixed_rows: FloatArray | None, tol: float, max_iter: int) -> Solution:
+def _solve(p: FogParams, fixed_rows: FloatArray | None, tol: float, max_iter: int, progress: bool = False) -> Solution:
     """:func:`solve` (``fixed_rows`` None) or :func:`solve_fixed_rows`."""
     start = time.perf_counter()
     model = ClosedForms(p)
     if fixed_rows is not None:
-        d = np.asarray(fixed_rows, dtype=float).copy()
+        d = validate.array("fixed_rows", fixed_rows, allow_zero=True).copy()
         if d.shape != (p.K,) or np.any(d < 0) or not math.isclose(d.sum(), p.d_y, rel_tol=1e-12):
             raise InvalidParameterError(f"fixed_rows must be {p.K} non-negative rows summing to d_y={p.d_y}, got {d}")
         tau_min = latency_at_full_speed(model, d)
@@ -413,7 +418,9 @@ def _solve(p: FogParams, fixed_rows: FloatArray | None, tol: float, max_iter: in
     lo, hi = 0.0, math.inf  # L(lo) > tau > L(hi)
     iterations = 0
     converged = False
+    bar = tqdm(total=max_iter, desc="decomposition (fog)", unit="outer", disable=not progress, leave=False)
     for _ in range(max_iter):
+        bar.update(1)
         pt, used = inner.minimise(phi, pt, tol, max_iter)
         iterations += used + 1
         latency = float(pt.frd_time.sum() + pt.t.sum())
@@ -435,6 +442,7 @@ def _solve(p: FogParams, fixed_rows: FloatArray | None, tol: float, max_iter: in
         t_new = np.maximum(t_new, tmin_now + 0.1 * (pt.t - tmin_now))
         phi = candidate
         pt = inner.evaluate(phi, pt.d, t_new, pt.beta)
+    bar.close()
     if not converged:
         return failed(
             f"did not converge in {max_iter} outer iterations (latency residual {gap / p.tau:.3g})",

@@ -62,7 +62,6 @@ def minimum_latency(p: FogParams) -> tuple[float, FloatArray]:
     K, N = p.K, p.n_layers
     frd_rate = model.B_frd * model.frd_xmax
     c = np.concatenate([np.where(model.frd_mask, p.d_x / frd_rate, 0.0), np.ones(N)])
-    const = float(np.where(model.frd_mask, model.frd_fixed / frd_rate, 0.0).sum())
     # a_{k,n} d_k / f_k - t_n <= -S_{k,n}
     rows_idx = np.arange(K * N)
     A = np.zeros((K * N, K + N))
@@ -70,15 +69,19 @@ def minimum_latency(p: FogParams) -> tuple[float, FloatArray]:
     A[rows_idx, K + np.tile(np.arange(N), K)] = -1.0
     b = -model.link_tmin.ravel()
     A_eq = np.concatenate([np.ones(K), np.zeros(N)])[None, :]
-    # Scale to rows in units of d_y and times in units of tau for HiGHS.
-    scale = np.concatenate([np.full(K, p.d_y), np.full(N, p.tau)])
+    # Scale rows to units of d_y and times to units of T_u, the latency of the
+    # speed-proportional rows (an upper bound on the optimum, independent of tau):
+    # every coefficient is then of order one, whatever the instance's units
+    # (HiGHS drops matrix entries below 1e-9 and refuses ones above 1e15).
+    t_unit = latency_at_full_speed(model, initial_rows(p))
+    scale = np.concatenate([np.full(K, p.d_y), np.full(N, t_unit)])
     try:
         res = linprog(
-            c * scale,
-            A_ub=A * scale,
-            b_ub=b,
-            A_eq=A_eq * scale,
-            b_eq=[p.d_y],
+            c * scale / t_unit,
+            A_ub=A * scale / t_unit,
+            b_ub=b / t_unit,
+            A_eq=A_eq * scale / p.d_y,
+            b_eq=[1.0],
             bounds=[(0, None)] * (K + N),
             method="highs",
         )
@@ -88,8 +91,12 @@ def minimum_latency(p: FogParams) -> tuple[float, FloatArray]:
         raise SolverError(f"minimum-latency LP failed (HiGHS status {res.status}): {res.message}")
     d = np.maximum(res.x[:K] * p.d_y, 0.0)
     d *= p.d_y / d.sum()
-    # Report the latency of the returned rows exactly (not HiGHS' rounded objective).
-    return min(latency_at_full_speed(model, d), float(res.fun) + const), d
+    # Report the latency of the returned rows exactly (not HiGHS' rounded objective);
+    # never more than the speed-proportional rows' own latency.
+    latency = latency_at_full_speed(model, d)
+    if latency > t_unit:  # pragma: no cover - HiGHS returned a worse vertex than the start
+        return t_unit, initial_rows(p)
+    return latency, d
 
 
 def initial_rows(p: FogParams) -> FloatArray:

@@ -79,6 +79,46 @@ VARIABLES = (
 )
 
 
+#: Largest ``n_layers`` (``d_x >= 2^(n_layers - 1)`` and ``d_x <= 1e9``).
+MAX_LAYERS = 30
+
+#: Allowed range of every numeric field of :class:`FogParams` (SI units), inclusive.
+#: The scenario values sit near the geometric middle; each range spans at least
+#: eight decades around them, beyond the four of the wide-range generator
+#: (:func:`~edgeopt.problems.fog.scenarios.wide_params`). Outside them the
+#: products the model forms (``kappa (c d_x d_y)^3``, ``g p_max / (N0 B)``, bits
+#: over rates) leave double precision or the solvers' scaled units, so such
+#: values are rejected rather than solved wrongly. ``tau`` has no lower bound:
+#: a budget below the minimum latency is a valid instance, reported ``INFEASIBLE``.
+FIELD_RANGES: dict[str, tuple[float, float]] = {
+    "d_x": (1.0, 1e9),  # columns (and >= 2^(n_layers - 1))
+    "d_y": (1e-3, 1e9),  # rows to distribute
+    "tau": (0.0, 1e9),  # s, > 0
+    "bandwidth": (1.0, 1e12),  # Hz
+    "noise_psd": (1e-30, 1e-10),  # W/Hz (-174 dBm/Hz = 4e-21)
+    "cycles_per_mac": (1e-3, 1e10),  # cycles per MAC
+    "kappa": (1e-40, 1e-16),  # J s^2 / cycle^3 (mobile CPUs ~1e-28)
+    "f_max": (1e3, 1e14),  # cycles/s
+    "p_max": (1e-9, 1e4),  # W
+    "p_circuit": (0.0, 1e4),  # W, 0 allowed
+    "gain_frd": (1e-20, 1e3),  # power gain
+    "gain_link": (1e-20, 1e3),  # power gain
+}
+
+
+def _ranged_array(name: str, value: Any, shapes: Sequence[tuple[int, ...]]) -> FloatArray:
+    """:func:`edgeopt.core.validate.array` within :data:`FIELD_RANGES` (0 allowed where the lower bound is 0)."""
+    lo, hi = FIELD_RANGES[name]
+    arr = validate.array(name, value, shapes, allow_zero=lo == 0)
+    outside = (arr > hi) | ((arr < lo) & ~((lo == 0) & (arr == 0)))
+    if np.any(outside):
+        index = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise InvalidParameterError(
+            f"{name} must be in [{lo:g}, {hi:g}] everywhere, got {float(arr[index])!r} at index {index}"
+        )
+    return arr
+
+
 @dataclass(frozen=True)
 class FogParams:
     """Parameters of the fog partitioning problem, SI units throughout.
@@ -135,46 +175,47 @@ class FogParams:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        n_layers = self.n_layers
-        if isinstance(n_layers, bool) or not isinstance(n_layers, (int, np.integer)) or n_layers < 1:
-            raise InvalidParameterError(f"n_layers must be an integer >= 1, got {n_layers!r}")
-        set_(self, "n_layers", int(n_layers))
+        set_(self, "n_layers", validate.integer("n_layers", self.n_layers, minimum=1, maximum=MAX_LAYERS))
         for name in ("d_y", "tau", "bandwidth", "noise_psd"):
-            set_(self, name, validate.positive_scalar(name, getattr(self, name)))
-        d_x = validate.positive_scalar("d_x", self.d_x)
-        if d_x < 2 ** (self.n_layers - 1):
-            raise InvalidParameterError(
-                f"d_x must be >= 2^(n_layers - 1) = {2 ** (self.n_layers - 1)} so that every "
-                f"layer keeps a column, got {self.d_x!r}"
+            lo, hi = FIELD_RANGES[name]
+            set_(
+                self,
+                name,
+                validate.number(name, getattr(self, name), minimum=lo, maximum=hi, exclusive_minimum=lo == 0),
             )
-        set_(self, "d_x", d_x)
+        lo, hi = FIELD_RANGES["d_x"]
+        lo = max(lo, 2.0 ** (self.n_layers - 1))
         try:
-            k_nodes = len(self.cycles_per_mac)
-        except TypeError:
+            set_(self, "d_x", validate.number("d_x", self.d_x, minimum=lo, maximum=hi))
+        except InvalidParameterError as err:
+            raise InvalidParameterError(f"{err} (d_x >= 2^(n_layers - 1) keeps a column in every layer)") from None
+        raw = self.cycles_per_mac
+        k_nodes = int(np.shape(raw)[0]) if np.ndim(raw) == 1 and not isinstance(raw, str | bytes) else -1
+        if k_nodes == -1:
             raise InvalidParameterError(
-                f"cycles_per_mac must be an array of length K, got {self.cycles_per_mac!r}"
-            ) from None
+                f"cycles_per_mac must be a 1-d array of length K (the number of nodes), got {raw!r:.80}"
+            )
         if k_nodes < 2:
             raise InvalidParameterError(f"K (length of the per-node arrays) must be >= 2, got {k_nodes}")
         shape = ((k_nodes,),)
-        for name in ("cycles_per_mac", "kappa", "f_max", "p_max"):
-            set_(self, name, validate.array(name, getattr(self, name), shape))
-        set_(self, "p_circuit", validate.array("p_circuit", self.p_circuit, shape, allow_zero=True))
-        master = self.master
-        if isinstance(master, bool) or not isinstance(master, (int, np.integer)) or not 0 <= master < k_nodes:
-            raise InvalidParameterError(f"master must be an integer in [0, {k_nodes - 1}], got {master!r}")
-        set_(self, "master", int(master))
-        gain_frd = np.array(self.gain_frd, dtype=float) if np.ndim(self.gain_frd) == 1 else self.gain_frd
-        if isinstance(gain_frd, np.ndarray) and gain_frd.shape == (k_nodes,):
-            # The master's own entry is ignored by the model: any finite value >= 0 is accepted.
-            gain_frd = gain_frd.copy()
-            if not (np.isfinite(gain_frd[self.master]) and gain_frd[self.master] >= 0):
-                raise InvalidParameterError(
-                    f"gain_frd[master] is ignored but must be finite and >= 0, got {gain_frd[self.master]!r}"
-                )
-            gain_frd[self.master] = 1.0
-        set_(self, "gain_frd", validate.array("gain_frd", gain_frd, shape))
-        link = validate.array("gain_link", self.gain_link, ((k_nodes - 1,), (k_nodes - 1, self.n_layers)))
+        try:
+            for name in ("cycles_per_mac", "kappa", "f_max", "p_max", "p_circuit"):
+                set_(self, name, _ranged_array(name, getattr(self, name), shape))
+        except InvalidParameterError as err:
+            if "shape" not in str(err):
+                raise
+            raise InvalidParameterError(f"{err} (K = {k_nodes} is the length of cycles_per_mac)") from None
+        set_(self, "master", validate.integer("master", self.master, minimum=0, maximum=k_nodes - 1))
+        # The master's own FRD gain is ignored by the model: any finite value >= 0 is accepted there.
+        try:
+            gain_frd = validate.array("gain_frd", self.gain_frd, shape, allow_zero=True).copy()
+        except InvalidParameterError as err:
+            if "shape" not in str(err):
+                raise
+            raise InvalidParameterError(f"{err} (K = {k_nodes} is the length of cycles_per_mac)") from None
+        gain_frd[self.master] = 1.0
+        set_(self, "gain_frd", _ranged_array("gain_frd", gain_frd, shape))
+        link = _ranged_array("gain_link", self.gain_link, ((k_nodes - 1,), (k_nodes - 1, self.n_layers)))
         if link.ndim == 1:
             link = np.repeat(link[:, None], self.n_layers, axis=1)
             link.setflags(write=False)
@@ -499,7 +540,9 @@ def cpu_speed(cycles: FloatArray, t_loc: FloatArray) -> FloatArray:
 __all__ = [
     "ABOVE",
     "BELOW",
+    "FIELD_RANGES",
     "MACS_PER_ELEMENT",
+    "MAX_LAYERS",
     "VARIABLES",
     "FogBatch",
     "FogLayout",

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import BatchFunction, MethodFunction, Problem
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
@@ -96,6 +97,18 @@ class FogPartitioning(Problem):
         """``E^MAC``: the objective divided by the collaborative MACs (Sec. IX)."""
         return solution.objective / self.params.layout.total_macs(self.params)
 
+    def solution_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The entries of ``x`` that :meth:`check` reads (:data:`~edgeopt.problems.fog.model.VARIABLES`)."""
+        K, N = self.params.K, self.params.n_layers
+        per_node = ("t_frd", "p_frd")
+        per_layer = ("t_loc", "f_cpu", "t_exc_above", "p_exc_above", "t_exc_below", "p_exc_below")
+        return {
+            "rows": (K,),
+            "t_layer": (N,),
+            **{name: (K,) for name in per_node},
+            **{name: (K, N) for name in per_layer},
+        }
+
     def _report(self, solution: Solution) -> KKTReport:
         """Constraint violations and KKT residuals of ``solution`` (see :mod:`edgeopt.problems.fog.certificate`)."""
         return kkt_report(self.params, solution)
@@ -124,17 +137,21 @@ class FogPartitioning(Problem):
         """
         return repair_point(self.params, x)
 
-    def round_rows(self, solution: Solution) -> Solution:
+    def round_rows(self, solution: Solution, *, progress: bool = False) -> Solution:
         """Integer rows summing to ``d_y``, all other variables re-optimised.
 
         Starts from largest-remainder rounding of ``solution.x["rows"]`` and
         improves it by single-row moves between nodes while the re-optimised
         energy decreases, so the result is never worse than largest-remainder
-        rounding. ``extras`` reports ``rounding_cost_j`` (energy above the
-        continuous optimum) and ``rounding_cost_rel``
+        rounding; the candidates of each round are re-solved together by the
+        batched interior-point path. ``extras`` reports ``rounding_cost_j``
+        (energy above the continuous optimum) and ``rounding_cost_rel``;
+        ``progress=True`` shows a tqdm bar over the rounds
         (:func:`edgeopt.problems.fog.rounding.round_rows`).
         """
-        return round_rows(self.params, solution)
+        if solution.problem and solution.problem != self.NAME:
+            raise InvalidParameterError(f"round_rows takes a fog solution, got one from problem {solution.problem!r}")
+        return round_rows(self.params, solution, progress=progress)
 
     def to_cvxpy(self) -> tuple[Any, dict[str, Any]]:
         """The reference model (31) in CVXPY and its variables (:mod:`edgeopt.problems.fog.reference`)."""

@@ -170,4 +170,131 @@ def random_params(seed: int, k_nodes: int, n_layers: int, regime: str = "offload
     return base.replace(tau=float(tau_min * log_uniform(1.2, 20.0)))
 
 
-__all__ = ["REGIMES", "SCENARIO_FILE", "names", "params", "random_params"]
+#: The regimes of :func:`wide_params` and the probability of each.
+WIDE_REGIMES = {"spread": 0.55, "idle": 0.15, "brief": 0.15, "master": 0.15}
+#: Largest ``K`` and ``n_layers`` of :func:`wide_params` (small enough for ~0.1 s per default solve).
+WIDE_MAX_NODES, WIDE_MAX_LAYERS = 12, 5
+
+
+def wide_params(seed: int) -> FogParams:
+    """One valid instance drawn widely, for the fuzz harness (issue 12); deterministic in ``seed``.
+
+    Every positive parameter is log-uniform over at least four decades around
+    the value of the named scenarios (``kilcioglu2021.toml``): an instance
+    draws a centre ``v0 10^U(-2, 2)`` per field and each node or link
+    ``centre 10^U(-0.5, 0.5)`` around it (a scalar field both), so that one
+    field spans five decades over many instances and one within an instance.
+
+    =================  ==============================  ==========================================
+    parameter          scenario value ``v0``           drawn
+    =================  ==============================  ==========================================
+    K, n_layers        10, 3-4                         uniform 2..12, 1..5
+    master             0                               uniform over the nodes
+    d_x                512                             ``v0 10^U(-2.5, 2.5)`` rounded, ``>= 2^(N-1)``
+    d_y                1024                            ``v0 10^U(-2.5, 2.5)`` rounded, ``>= 1``
+    bandwidth          1 MHz                           ``v0 10^U(-2.5, 2.5)``
+    noise_psd          -174 dBm/Hz                     ``v0 10^U(-2.5, 2.5)``
+    cycles_per_mac     250                             centre and spread as above
+    kappa              1e-28                           centre and spread as above
+    f_max              1.25 GHz                        centre and spread as above
+    p_max              0.1 W                           centre and spread as above
+    p_circuit          0.05 W                          centre and spread; all 0 w.p. 0.15, each
+                                                       entry 0 w.p. 0.15
+    gain_frd, link     1e-7                            centre ``v0 10^U(-2.5, 2.5)``, spread
+                                                       ``10^U(-1, 1)``; links per layer w.p. 1/2
+    tau                ``tau_min`` (the minimum        ``tau_min 10^U(log 1.0001, 2)``; w.p. 0.2
+                       latency)                        ``tau_min 10^U(log 1.0001, log 1.01)``
+    =================  ==============================  ==========================================
+
+    Regimes (probabilities in :data:`WIDE_REGIMES`): ``"spread"`` as in the
+    table; ``"idle"``: one to ``K - 1`` nodes compute ``10^U(2, 4)`` times
+    more slowly and dearly (cycles per MAC), so that they take no rows and
+    only exchange; ``"brief"``: cheap computing and expensive radio (kappa
+    centre ``v0 10^U(-2, -1)``, gain centre ``v0 10^U(-2.5, -1.5)``), so that
+    the master keeps every row; ``"master"``: the master computes almost for
+    free (cycles ``10^-2``, kappa ``10^-2`` and f_max ``10^2`` times its
+    draw). Every instance is feasible (``tau > tau_min``).
+
+    Parameters
+    ----------
+    seed : int
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    FogParams
+
+    """
+    rng = np.random.default_rng(seed)
+    K = int(rng.integers(2, WIDE_MAX_NODES + 1))
+    N = int(rng.integers(1, WIDE_MAX_LAYERS + 1))
+    names = list(WIDE_REGIMES)
+    regime = names[int(rng.choice(len(names), p=list(WIDE_REGIMES.values())))]
+
+    def wide(
+        v0: float,
+        size: int | tuple[int, ...] | None = None,
+        centre: tuple[float, float] = (-2.0, 2.0),
+        spread: float = 0.5,
+    ) -> np.ndarray:
+        mid = v0 * 10.0 ** rng.uniform(*centre)
+        if size is None:  # a scalar: the centre's and the spread's decades together
+            return np.asarray(mid * 10.0 ** rng.uniform(-spread, spread))
+        return np.asarray(mid * 10.0 ** rng.uniform(-spread, spread, size))
+
+    master = int(rng.integers(0, K))
+    d_x = float(max(round(float(wide(512.0))), 2 ** (N - 1)))
+    d_y = float(max(round(float(wide(1024.0))), 1))
+    bandwidth = float(wide(1e6))
+    noise_psd = float(wide(float(dbm_per_hz_to_watt_per_hz(-174.0))))
+    kappa_centre = (-2.0, -1.0) if regime == "brief" else (-2.0, 2.0)
+    gain_centre = (-2.5, -1.5) if regime == "brief" else (-2.5, 2.5)
+    cycles = wide(250.0, K)
+    kappa = wide(1e-28, K, kappa_centre)
+    f_max = wide(1.25e9, K)
+    p_max = wide(0.1, K)
+    p_circuit = wide(0.05, K)
+    if rng.random() < 0.15:
+        p_circuit[:] = 0.0
+    p_circuit[rng.random(K) < 0.15] = 0.0
+    gain_frd = wide(1e-7, K, gain_centre, 1.0)
+    gain_link = wide(1e-7, (K - 1, N) if rng.random() < 0.5 else (K - 1,), gain_centre, 1.0)
+    if regime == "idle":
+        idle = rng.permutation(K)[: int(rng.integers(1, K))]
+        cycles[idle] *= 10.0 ** rng.uniform(2.0, 4.0, idle.size)
+    elif regime == "master":
+        cycles[master] *= 1e-2
+        kappa[master] *= 1e-2
+        f_max[master] *= 1e2
+    base = FogParams(
+        d_x=d_x,
+        d_y=d_y,
+        n_layers=N,
+        tau=1.0,
+        bandwidth=bandwidth,
+        noise_psd=noise_psd,
+        master=master,
+        cycles_per_mac=cycles,
+        kappa=kappa,
+        f_max=f_max,
+        p_max=p_max,
+        p_circuit=p_circuit,
+        gain_frd=gain_frd,
+        gain_link=gain_link,
+    )
+    tau_min, _ = minimum_latency(base)
+    top = 0.01 if rng.random() < 0.2 else 2.0
+    return base.replace(tau=float(tau_min * 10.0 ** rng.uniform(np.log10(1.0001), top)))
+
+
+__all__ = [
+    "REGIMES",
+    "SCENARIO_FILE",
+    "WIDE_MAX_LAYERS",
+    "WIDE_MAX_NODES",
+    "WIDE_REGIMES",
+    "names",
+    "params",
+    "random_params",
+    "wide_params",
+]

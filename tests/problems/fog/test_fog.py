@@ -108,12 +108,12 @@ def test_largest_remainder():
 @pytest.mark.parametrize(
     ("field", "value", "match"),
     [
-        ("tau", -1.0, "tau must be finite and > 0"),
+        ("tau", -1.0, r"tau must be finite and in \(0, 1e\+09\]"),
         ("tau", float("nan"), "tau must be finite"),
-        ("d_y", 0.0, "d_y must be finite and > 0"),
+        ("d_y", 0.0, r"d_y must be finite and in \[0.001, 1e\+09\]"),
         ("master", 99, "master must be an integer in"),
-        ("n_layers", 0, "n_layers must be an integer >= 1"),
-        ("d_x", 3.0, "d_x must be >= 2"),
+        ("n_layers", 0, r"n_layers must be an integer in \[1, 30\]"),
+        ("d_x", 3.0, r"d_x must be finite and in \[8, 1e\+09\], got 3.0 \(d_x >= 2\^\(n_layers - 1\)"),
         ("kappa", [1e-28, -1.0], "kappa must have shape"),
         ("p_circuit", "neg", "p_circuit must be an array of real numbers"),
         ("gain_link", np.ones((5, 7)), "gain_link must have shape"),

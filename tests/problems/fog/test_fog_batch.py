@@ -67,14 +67,14 @@ def test_batch_takes_problems_or_params_and_an_empty_list():
     assert eo.FogPartitioning.solve_batch([]) == []
 
 
-def test_infeasible_and_tight_budgets_fall_back_with_the_same_answers():
-    """Budgets below or just above tau_min leave the interior-point start; the decomposition answers."""
+def test_infeasible_and_tight_budgets():
+    """A budget below tau_min is infeasible; one just above it starts from the minimum-latency rows, still certified."""
     p = _instances("offload", 4, 2, 1)[0]
     tau_min, _ = eo.FogPartitioning(p).minimum_latency()
     tight, short = p.replace(tau=1.001 * tau_min), p.replace(tau=0.9 * tau_min)
     sol_tight, sol_short = eo.FogPartitioning.solve_batch([tight, short])
     assert sol_short.status is eo.Status.INFEASIBLE and "latency budget" in sol_short.reason
-    assert sol_tight.status is eo.Status.OPTIMAL and sol_tight.extras["path"] == "nested"
+    assert sol_tight.status is eo.Status.OPTIMAL and sol_tight.extras["path"] == "barrier"
     assert eo.FogPartitioning(tight).check(sol_tight).max_kkt_residual < ANALYTIC_KKT
 
 

@@ -672,6 +672,10 @@ def random_l1_logistic(api: Api, seed: int) -> tuple[Any, dict[str, Any]]:
     x = rng.normal(size=(n, f))
     w = rng.normal(size=(f, k))
     y = np.argmax(x @ w + rng.gumbel(size=(n, k)), axis=1)
+    # Since issue 12 every class must have a sample (an empty class has no finite optimal bias):
+    # renumber the classes that occur.
+    _, y = np.unique(y, return_inverse=True)
+    k = max(int(y.max()) + 1, 2)
     mu = float(rng.choice([0.9, 0.99, 0.999, 0.9999]))
     return api.compression.L1LogisticParams(x, y, mu=mu, n_classes=k), {"size": [n, f, k], "mu": mu}
 

@@ -39,15 +39,12 @@ FOG_METHODS_AGREE = 2e-9
 # POWER_CONTROL_VS_CLARABEL = 1e-6
 #     The DESIGN.md default for analytic vs Clarabel on a convex problem;
 #     with tightened Clarabel tolerances the measured worst case is about 1e-8.
-# COMPRESSION_VS_CVXPY = 1e-6
-#     Issue 5: FISTA and CVXPY's L1-regularised logistic regression objectives.
 # TABLE3_FACTOR = 2
 #     Issue 5: every E cell of the reproduced Table III within a factor of 2.
 
 CUT_ENERGY_AGREEMENT = 1e-9
 ENVELOPE_VS_MATRIX = 1e-12
 POWER_CONTROL_VS_CLARABEL = 1e-6
-COMPRESSION_VS_CVXPY = 1e-6
 TABLE3_FACTOR = 2.0
 
 # --- ISCC (paper 002) -------------------------------------------------------

@@ -1,9 +1,11 @@
 """Model compression by L1-regularised training and magnitude pruning (paper 000, problem (10)).
 
-``model`` (parameters, loss, objective, gradient, accuracy), ``fista`` (the
-default method), ``reference`` (CVXPY), ``certificate`` (the subgradient
-residual), ``baselines`` (magnitude pruning), ``scenarios`` (the digits and
-random instances) and ``problem`` (:class:`L1Logistic`).
+``model`` (parameters, loss, objective, gradient, accuracy), ``newton`` (the
+default method: proximal Newton), ``fista`` (accelerated proximal gradient,
+the former default), ``reference`` (CVXPY), ``certificate`` (the subgradient
+residual and the tolerance of ``optimal``), ``baselines`` (magnitude
+pruning), ``scenarios`` (the digits, random and wide instances), ``blas``
+(one BLAS thread during a solve) and ``problem`` (:class:`L1Logistic`).
 """
 
 from edgeopt.problems.compression import scenarios

@@ -21,9 +21,12 @@ problem's own :meth:`~edgeopt.core.problem.Problem.check`:
    in ``extras["solver_status"]`` and the reason in ``extras["downgraded"]``.
 3. **No crash.** An error a dependency raises inside a method (HiGHS,
    scipy, networkx, numpy) becomes a ``failed`` solution whose ``reason``
-   names it and whose ``extras["exception"]`` holds its type; programming
-   errors (``TypeError``, ``AttributeError``, ``NameError``) and edgeopt's own
-   errors propagate.
+   names it and whose ``extras["exception"]`` holds its type
+   (:func:`is_dependency_error`: the builtin families ``ArithmeticError``,
+   ``ValueError``, ``RuntimeError``, ``LookupError``, ``MemoryError``, and any
+   exception class of a dependency package). Everything else propagates:
+   edgeopt's own errors, ``TypeError`` and ``AttributeError`` (bugs), and a
+   user's own exception classes.
 
 What the check found is in ``extras["contract"]``: the violation, the
 certificate value and the time the check took (``check_time_s``, not part
@@ -57,14 +60,18 @@ class CheckedProblem(Protocol):
     def certificate(self, report: KKTReport) -> float: ...  # noqa: D102
 
 
-# Errors that mean "the code is wrong", not "the instance is hard": they propagate.
-PROGRAMMING_ERRORS: tuple[type[BaseException], ...] = (
-    TypeError,
-    AttributeError,
-    NameError,
-    ImportError,
-    NotImplementedError,
-    SyntaxError,
+# What a dependency raises when an instance is numerically hard: builtin error families numpy, scipy and the
+# solver bindings use, and any exception class defined in one of the dependency packages below. Everything
+# else (edgeopt's own errors, TypeError, AttributeError, a user's own exception classes) propagates.
+DEPENDENCY_ERRORS: tuple[type[BaseException], ...] = (
+    ArithmeticError,
+    ValueError,
+    RuntimeError,
+    LookupError,
+    MemoryError,
+)
+DEPENDENCY_PACKAGES = frozenset(
+    {"numpy", "scipy", "cvxpy", "clarabel", "scs", "ecos", "highspy", "osqp", "networkx", "sklearn", "threadpoolctl"}
 )
 
 
@@ -82,9 +89,18 @@ def failed_from_exception(method: str, err: Exception) -> Solution:
     )
 
 
-def is_programming_error(err: BaseException) -> bool:
-    """True for errors that must propagate out of ``solve`` (ours and the code's own bugs)."""
-    return isinstance(err, (EdgeOptError, *PROGRAMMING_ERRORS))
+def is_dependency_error(err: BaseException) -> bool:
+    """True for an error a dependency raised on a hard instance: it becomes a ``failed`` status.
+
+    edgeopt's own errors are never dependency errors (they reach the user as
+    raised); nor are ``TypeError``, ``AttributeError`` or a user's own
+    exception classes, which mean the code is wrong.
+    """
+    if isinstance(err, EdgeOptError):
+        return False
+    if isinstance(err, DEPENDENCY_ERRORS):
+        return True
+    return type(err).__module__.split(".")[0] in DEPENDENCY_PACKAGES
 
 
 def _relative(a: float, b: float) -> float:

@@ -197,8 +197,8 @@ class Problem:
         start = time.perf_counter()
         try:
             solution = function(self.params, **options)
-        except Exception as err:  # a dependency's error is a status, not a crash
-            if contract.is_programming_error(err):
+        except Exception as err:  # only a dependency's error becomes a status; anything else is re-raised
+            if not contract.is_dependency_error(err):
                 raise
             solution = contract.failed_from_exception(name, err)
         elapsed = time.perf_counter() - start
@@ -246,8 +246,8 @@ class Problem:
                 )
         try:
             solutions = list(function(params, **options)) if params else []
-        except Exception as err:  # a dependency's error is a status for every instance, not a crash
-            if contract.is_programming_error(err):
+        except Exception as err:  # only a dependency's error becomes a status; anything else is re-raised
+            if not contract.is_dependency_error(err):
                 raise
             solutions = [contract.failed_from_exception(name, err) for _ in params]
         if len(solutions) != len(params):

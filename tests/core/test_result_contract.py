@@ -84,6 +84,16 @@ def test_dependency_errors_become_failed_but_programming_errors_propagate(fig6):
     with pytest.raises(TypeError, match="a bug"):
         fig6.solve("raises_type")
 
+    class UsersOwnError(Exception):
+        pass
+
+    def raises_own(params):
+        raise UsersOwnError("the user's method gave up")
+
+    eo.register_method(ContractFog, "raises_own", raises_own, replace=True)
+    with pytest.raises(UsersOwnError):
+        fig6.solve("raises_own")
+
 
 def test_solve_batch_applies_the_contract(fig6):
     sols = ContractFog.solve_batch([fig6.params, fig6.params.replace(tau=fig6.params.tau * 2)])

@@ -1,4 +1,4 @@
-# Quick start: `make run` (the benchmarks, print their tables) and `make test`.
+# Quick start: `make run` (the benchmarks and the wide-range fuzzing, print their tables) and `make test`.
 # Each target creates .venv and installs edgeopt[all] on a fresh machine.
 PYTHON ?= python3
 VENV := .venv
@@ -17,6 +17,8 @@ run: $(STAMP)
 	$(BIN)/edgeopt bench fog
 	$(BIN)/edgeopt bench cut_selection
 	$(BIN)/edgeopt bench iscc
+	$(BIN)/edgeopt bench compression
+	$(BIN)/edgeopt bench fuzz
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check edgeopt tests

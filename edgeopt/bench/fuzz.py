@@ -307,8 +307,9 @@ def run(quick: bool = False, n: int | None = None, progress: bool = False) -> tu
         f"invalid variant of {n_invalid} wide instances. Defects: escaped exceptions, crashes inside a method, NaN, "
         "answers labelled good that fail check(), invalid inputs accepted or rejected without naming the field.",
         "",
-        "| problem | kind | n | optimal | feasible | infeasible | failed | corrected | defects | mean time |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| problem | kind | n | rejected (naming the field) | optimal | feasible | infeasible | failed | corrected "
+        "| defects | mean time |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, cls in PROBLEMS.items():
         if not has_wide_params(cls):
@@ -345,7 +346,8 @@ def run(quick: bool = False, n: int | None = None, progress: bool = False) -> tu
             )
             mean = f"{1e3 * wall / max(len(records), 1):.2f} ms"
             lines.append(
-                f"| {name} | {kind} | {tally['n']} | {tally.get('optimal', 0)} | {tally.get('feasible', 0)} | "
+                f"| {name} | {kind} | {tally['n']} | {tally.get('rejected', '-') if kind == 'invalid' else '-'} | "
+                f"{tally.get('optimal', 0)} | {tally.get('feasible', 0)} | "
                 f"{tally.get('infeasible', 0)} | {tally.get('failed', 0)} | {tally.get('corrected', 0)} | "
                 f"{tally['defects']} | {mean} |"
             )

@@ -344,7 +344,10 @@ class IsccParams:
     def error_terms(self, split: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(m(l) A_q(l) v(Q), m(l) C(l))``: the error is the first plus the second times ``u(p)``."""
         split = np.asarray(split)
-        quant = np.where(split == self.n_layers, 0.0, self.quantisation_constant[split] * v_quantisation(q))
+        constant = self.quantisation_constant[split]
+        # A layer with no quantisation error (A_q = 0) has none even at Q = 1, where v(Q) is infinite: 0, not NaN.
+        with np.errstate(invalid="ignore"):
+            quant = np.where((split == self.n_layers) | (constant == 0), 0.0, constant * v_quantisation(q))
         return np.asarray(self.inverse_margin[split] * quant), np.asarray(
             self.inverse_margin[split] * self.pruning_constant[split]
         )

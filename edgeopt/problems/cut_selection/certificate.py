@@ -26,7 +26,7 @@ import numpy as np
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
-from edgeopt.problems.cut_selection.model import CutSelectionParams, energy_at, energy_matrix
+from edgeopt.problems.cut_selection.model import CutSelectionParams, energy_at, row_minimum
 
 _TINY = math.ulp(0.0)
 
@@ -107,7 +107,7 @@ def lp_certificate(params: CutSelectionParams, solution: Solution) -> KKTReport:
     """
     if not solution.has_point:
         return KKTReport()
-    best = energy_matrix(params).min(axis=1)
+    best = row_minimum(params)
     reachable = np.isfinite(best)
     energy = np.asarray(solution.x["energy"], dtype=float).reshape(-1)
     served = _mask(solution, energy)

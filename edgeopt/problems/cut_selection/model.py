@@ -368,6 +368,40 @@ def energy_matrix(params: CutSelectionParams) -> np.ndarray:
     return np.stack([energy_at(flat, int(index))["energy"] for index in flat.candidates], axis=1)
 
 
+def row_minimum(params: CutSelectionParams) -> np.ndarray:
+    """``energy_matrix(params).min(axis=1)`` without forming the matrix: the least energy of every sample.
+
+    A running minimum over the cuts, written from the model as
+    :func:`energy_at` is. At fixed power the rate does not depend on the cut,
+    so it is computed once and each cut costs ``E_p + P b / R`` (0 transmission
+    for a cut that sends nothing, ``inf`` without a link); under power control
+    each cut goes through :func:`energy_at`. Used by the certificate, which
+    re-checks every answer (the matrix of 1e6 samples x 24 cuts took 0.3 s).
+    """
+    flat = params.replace(gains=params.gains.reshape(-1))
+    if params.power_control is not None:
+        best = np.full(flat.gains.shape, np.inf)
+        for index in flat.candidates:
+            np.minimum(best, energy_at(flat, int(index))["energy"], out=best)
+        return best
+    rate = shannon_rate_bits(params.power, flat.gains, params.bandwidth, params.noise_psd)
+    linked = flat.gains > 0
+    with np.errstate(divide="ignore"):
+        seconds_per_bit = np.where(linked, 1.0 / np.where(linked, rate, 1.0), np.inf)
+    best = np.full(flat.gains.shape, np.inf)
+    term = np.empty_like(best)
+    for index in flat.candidates:
+        bits = float(params.payload_bits[int(index)])
+        ep = float(params.processing_energy[int(index)])
+        if bits == 0:
+            term.fill(ep)
+        else:
+            np.multiply(seconds_per_bit, params.power * bits, out=term)
+            term += ep
+        np.minimum(best, term, out=best)
+    return best
+
+
 def summarise(params: CutSelectionParams, chosen: dict[str, np.ndarray], iterations: int = 0) -> Solution:
     """A :class:`Solution` from per-sample choices: objective = mean energy over the reachable samples (eq. (8)).
 

@@ -11,6 +11,8 @@ import tomllib
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from edgeopt.core.errors import InvalidParameterError
 
 
@@ -38,3 +40,8 @@ def scenario_entry(data: dict[str, Any], name: str, problem: str, **overrides: A
     if name not in names:
         raise InvalidParameterError(f"unknown {problem} scenario {name!r}; available: {names}")
     return {**data.get("defaults", {}), **data[name], **overrides}
+
+
+def log_uniform(rng: Any, low: float, high: float, size: int | tuple[int, ...] | None = None) -> Any:
+    """Draws log-uniform on ``[low, high]`` (``10 ** U(log10 low, log10 high)``), as the wide generators use."""
+    return 10 ** rng.uniform(np.log10(low), np.log10(high), size)

@@ -9,13 +9,13 @@ small synthetic instances the behaviour comparisons share.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
-from edgeopt.core.scenarios import load_toml, scenario_entry, scenario_names
+from edgeopt.core.scenarios import load_toml, log_uniform, scenario_entry, scenario_names
 from edgeopt.core.validate import array as validate_array
 from edgeopt.core.validate import integer, number
 from edgeopt.problems.compression.model import L1LogisticParams
@@ -217,8 +217,7 @@ def wide_params(seed: int) -> L1LogisticParams:
     """
     rng = np.random.default_rng(integer("seed", seed, minimum=0))
 
-    def lu(low: float, high: float, size: int | tuple[int, ...] | None = None) -> Any:
-        return 10 ** rng.uniform(np.log10(low), np.log10(high), size)
+    lu = partial(log_uniform, rng)
 
     n = int(round(lu(8, 200)))
     features = int(rng.integers(0, 13))

@@ -19,13 +19,13 @@ Three kinds of instance come from here:
 from __future__ import annotations
 
 import itertools
-from functools import cache
+from functools import cache, partial
 from typing import Any, overload
 
 import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
-from edgeopt.core.scenarios import load_toml, scenario_entry, scenario_names
+from edgeopt.core.scenarios import load_toml, log_uniform, scenario_entry, scenario_names
 from edgeopt.core.validate import boolean, integer
 from edgeopt.models.channel import grid_trajectory, trajectory_gains
 from edgeopt.models.dnn import WEIGHT_KINDS, DnnProfile, compress
@@ -449,8 +449,7 @@ def wide_params(seed: int) -> CutSelectionParams:
     seed = integer("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
 
-    def lu(low: float, high: float, size: int | None = None) -> Any:
-        return 10 ** rng.uniform(np.log10(low), np.log10(high), size)
+    lu = partial(log_uniform, rng)
 
     ep, d, names = _wide_profile(str(rng.choice(WIDE_NETWORKS)), bool(rng.random() < 0.5))
     if rng.random() < 0.25:

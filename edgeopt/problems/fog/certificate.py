@@ -37,6 +37,7 @@ returned point, independently of the closed forms the solver used.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -52,8 +53,8 @@ from edgeopt.problems.fog.model import (
     ABOVE,
     BELOW,
     FogBatch,
+    FogLayout,
     FogParams,
-    constraint_violations,
     constraint_violations_batch,
     energy_terms,
     energy_terms_batch,
@@ -67,11 +68,29 @@ BoolArray = NDArray[np.bool_]
 CERTIFIED = 1e-9
 
 
+def _priced_efficiencies(*products: FloatArray) -> list[FloatArray]:
+    """The priced spectral efficiency ``x(w gamma)`` of several arrays of ``w gamma``, in one Lambert call.
+
+    One vectorised call costs about as much as one per array, so the arrays are
+    flattened into one and split again (each keeps its shape).
+    """
+    flat = priced_spectral_efficiency(np.concatenate([np.ravel(y) for y in products]))
+    parts, start = [], 0
+    for y in products:
+        parts.append(flat[start : start + y.size].reshape(y.shape))
+        start += y.size
+    return parts
+
+
 def _priced_transmission_cost_per_bit(
-    w: FloatArray, gamma: FloatArray, xmax: FloatArray, bandwidth: float | FloatArray
+    x_priced: FloatArray, w: FloatArray, gamma: FloatArray, xmax: FloatArray, bandwidth: float | FloatArray
 ) -> FloatArray:
-    """``min_t [t w + t (e^{D/(Bt)} - 1)/gamma] / D`` under the power cap ``x <= xmax``."""
-    x = np.minimum(priced_spectral_efficiency(w * gamma), xmax)
+    """``min_t [t w + t (e^{D/(Bt)} - 1)/gamma] / D`` under the power cap ``x <= xmax``.
+
+    ``x_priced`` is the uncapped optimum :func:`priced_spectral_efficiency` of ``w gamma``
+    (:func:`_priced_efficiencies`).
+    """
+    x = np.minimum(x_priced, xmax)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = (w + np.expm1(x) / gamma) / (bandwidth * x)
     return np.where(x > 0, value, 1.0 / (bandwidth * gamma))
@@ -81,6 +100,35 @@ def _local_cost_per_cycle(beta: FloatArray, kappa: FloatArray, fmax: FloatArray)
     """``min_{rho >= 1/fmax} kappa / rho^2 + beta rho``."""
     capped = beta >= 2.0 * kappa * fmax**3
     return np.where(capped, kappa * fmax**2 + beta / fmax, 3.0 * np.cbrt(kappa / 4.0) * np.cbrt(beta) ** 2)
+
+
+#: Names of the :class:`FogLayout` tables, in field order (for :func:`_batch_of_one`).
+_LAYOUT_FIELDS = tuple(field.name for field in dataclasses.fields(FogLayout))
+
+
+def _batch_of_one(p: FogParams) -> FogBatch:
+    """``FogBatch.of([p])`` without its stacking: every field of ``p`` viewed with a batch axis of one.
+
+    The same values (and dtypes) as ``FogBatch.of([p])``, at a fraction of the
+    cost, for the one-instance entry points (:func:`kkt_report`, :func:`dual_function`).
+    """
+    lay = p.layout
+    one = np.newaxis
+    return FogBatch(
+        d_x=np.asarray(p.d_x)[one],
+        d_y=np.asarray(p.d_y)[one],
+        tau=np.asarray(p.tau)[one],
+        bandwidth=np.asarray(p.bandwidth)[one],
+        noise_psd=np.asarray(p.noise_psd)[one],
+        kappa=p.kappa[one],
+        f_max=p.f_max[one],
+        p_max=p.p_max[one],
+        p_circuit=p.p_circuit[one],
+        gain_frd=p.gain_frd[one],
+        p_max_master=p.p_max[p.master : p.master + 1],
+        p_circuit_master=p.p_circuit[p.master : p.master + 1],
+        layout=FogLayout(**{name: getattr(lay, name)[one] for name in _LAYOUT_FIELDS}),
+    )
 
 
 def dual_function(
@@ -98,7 +146,7 @@ def dual_function(
     """
     return float(
         dual_function_batch(
-            FogBatch.of([p]),
+            _batch_of_one(p),
             np.array([float(phi)]),
             np.array([float(nu)]),
             np.asarray(beta, dtype=float)[None],
@@ -120,17 +168,17 @@ def dual_function_batch(
     phi = np.maximum(np.asarray(phi, dtype=float), 0.0)
     n0b = b.noise_psd * b.bandwidth
     value = -phi * b.tau + b.tau * np.sum(np.minimum(0.0, phi[:, None] - beta.sum(axis=1)), axis=1)
-    # Exchange links.
+    # Exchange links (w, gamma, ...) and first-round distribution (w_frd, fgamma, ...): one Lambert call for both.
     gamma = b.layout.link_gain / n0b[:, None, None, None]
     xmax = np.log1p(gamma * b.p_max[:, :, None, None])
     w = b.p_circuit[:, :, None, None] + beta[..., None]
-    per_bit = _priced_transmission_cost_per_bit(w, gamma, xmax, b.bandwidth[:, None, None, None])
-    value = value + np.sum(np.where(b.layout.link_mask, b.layout.link_bits * per_bit, 0.0), axis=(1, 2, 3))
-    # First-round distribution.
     fgamma = b.gain_frd / n0b[:, None]
     fxmax = np.log1p(fgamma * b.p_max_master[:, None])
-    w_frd = np.broadcast_to((b.p_circuit_master + phi)[:, None], fgamma.shape)
-    q = _priced_transmission_cost_per_bit(w_frd, fgamma, fxmax, b.bandwidth[:, None])
+    w_frd = (b.p_circuit_master + phi)[:, None]
+    x_exc, x_frd = _priced_efficiencies(w * gamma, w_frd * fgamma)
+    per_bit = _priced_transmission_cost_per_bit(x_exc, w, gamma, xmax, b.bandwidth[:, None, None, None])
+    value = value + np.sum(np.where(b.layout.link_mask, b.layout.link_bits * per_bit, 0.0), axis=(1, 2, 3))
+    q = _priced_transmission_cost_per_bit(x_frd, w_frd, fgamma, fxmax, b.bandwidth[:, None])
     q = np.where(b.layout.frd_mask, q, 0.0)
     value = value + np.sum(q * b.layout.frd_fixed_bits, axis=1)
     # Rows: the per-node Lagrangian is linear in d_k.
@@ -159,8 +207,10 @@ def best_row_price(b: FogBatch, phi: FloatArray, beta: FloatArray) -> FloatArray
     n0b = b.noise_psd * b.bandwidth
     fgamma = b.gain_frd / n0b[:, None]
     fxmax = np.log1p(fgamma * b.p_max_master[:, None])
-    w_frd = np.broadcast_to((b.p_circuit_master + phi)[:, None], fgamma.shape)
-    q = np.where(b.layout.frd_mask, _priced_transmission_cost_per_bit(w_frd, fgamma, fxmax, b.bandwidth[:, None]), 0.0)
+    w_frd = (b.p_circuit_master + phi)[:, None]
+    x_frd = priced_spectral_efficiency(w_frd * fgamma)
+    q = _priced_transmission_cost_per_bit(x_frd, w_frd, fgamma, fxmax, b.bandwidth[:, None])
+    q = np.where(b.layout.frd_mask, q, 0.0)
     return np.asarray(np.min(_row_costs(b, q, beta), axis=1))
 
 
@@ -176,22 +226,36 @@ def _transmission_residuals(
     both and must be ``>= 0``.
     """
     s = power * gamma
-    big_q = (1.0 + s) * np.log1p(s) - s
+    q_over_gamma = ((1.0 + s) * np.log1p(s) - s) / gamma
     at_cap = power >= p_max * (1.0 - 1e-9)
-    xi = np.where(at_cap, (w - big_q / gamma) / (big_q / gamma + p_max), 0.0)
-    resid = np.where(at_cap, 0.0, (w - big_q / gamma) / np.maximum(w, big_q / gamma))
+    excess = w - q_over_gamma
+    xi = np.where(at_cap, excess / (q_over_gamma + p_max), 0.0)
+    resid = np.where(at_cap, 0.0, excess / np.maximum(w, q_over_gamma))
     mu = (1.0 + xi) * (1.0 + s) / (bandwidth * gamma)
     return resid, xi, mu
 
 
+def _masked_max(values: FloatArray, mask: BoolArray) -> float:
+    """``max(0, max of values where mask)``: the largest residual of the entries that exist."""
+    return float(values.max(where=mask, initial=0.0))
+
+
 def kkt_report(p: FogParams, solution: Solution) -> KKTReport:
-    """Primal feasibility, KKT residuals and duality gap of a fog solution."""
+    """Primal feasibility, KKT residuals and duality gap of a fog solution.
+
+    Every model quantity is formed once, on arrays of the instance's own shape;
+    the two exchange directions are handled together on ``(K, N, 2)`` arrays
+    (:data:`~edgeopt.problems.fog.model.ABOVE` / ``BELOW`` last), and the
+    constraint violations, energy and dual function are the batch functions on
+    a batch of one (:func:`_batch_of_one`).
+    """
     if not solution.has_point:
         return KKTReport()
     x = solution.x
-    viol = constraint_violations(p, x)
-    details = {f"primal.{k}": v for k, v in viol.items()}
-    primal = max(viol.values())
+    batch = _batch_of_one(p)
+    x_one = {name: np.asarray(value)[None] for name, value in x.items()}
+    details = {f"primal.{k}": float(v[0]) for k, v in constraint_violations_batch(batch, x_one).items()}
+    primal = max(details.values())
     duals = solution.duals
     if not duals or "layer_time" not in duals:
         return KKTReport(primal_feasibility=primal, details=details)
@@ -201,58 +265,57 @@ def kkt_report(p: FogParams, solution: Solution) -> KKTReport:
     beta = np.asarray(duals["layer_time"], dtype=float)
     rows = x["rows"]
     t_layer = x["t_layer"]
-    n0b = p.noise_psd * p.bandwidth
+    x_loc = x["t_loc"]
+    bandwidth = p.bandwidth
+    n0b = p.noise_psd * bandwidth
     kappa, fmax = p.kappa[:, None], p.f_max[:, None]
+    phi_scale = max(phi, 1e-300)
 
-    dual_feas = {"phi": max(0.0, -phi) / max(abs(phi), 1e-300), "beta": float(max(0.0, -beta.min())) / max(phi, 1e-300)}
+    dual_feas = {"phi": max(0.0, -phi) / max(abs(phi), 1e-300), "beta": max(0.0, -float(beta.min())) / phi_scale}
     stat: dict[str, float] = {}
     comp: dict[str, float] = {}
     # d L / d t_n = phi - sum_k beta_{k,n}.
-    stat["t_layer"] = float(np.max(np.abs(phi - beta.sum(axis=0)))) / max(phi, 1e-300)
+    stat["t_layer"] = float(np.abs(phi - beta.sum(axis=0)).max()) / phi_scale
     # Local computation: d/dt [kappa m^3 / t^2 + beta t] = beta - 2 kappa m^3 / t^3 (+ floor multiplier).
-    cycles = lay.cycles_per_row * rows[:, None]
+    a = lay.cycles_per_row
+    cycles = a * rows[:, None]
     work = cycles > 0
-    t_loc = np.where(work, x["t_loc"], 1.0)
+    t_loc = np.where(work, x_loc, 1.0)
     pull = 2.0 * kappa * cycles**3 / t_loc**3
     grad = beta - pull
-    at_floor = work & (x["t_loc"] <= cycles / fmax * (1.0 + 1e-9))
+    at_floor = work & (x_loc <= cycles / fmax * (1.0 + 1e-9))
     scale = np.maximum(np.maximum(beta, pull), 1e-300)
-    stat["local"] = float(np.max(np.where(work & ~at_floor, np.abs(grad) / scale, 0.0)))
+    stat["local"] = _masked_max(np.abs(grad) / scale, work & ~at_floor)
     gamma_floor = np.where(at_floor, np.maximum(grad, 0.0), 0.0)
-    dual_feas["cpu_floor"] = float(np.max(np.where(at_floor, np.maximum(-grad, 0.0) / scale, 0.0)))
-    # Exchange links.
+    dual_feas["cpu_floor"] = _masked_max(np.maximum(-grad, 0.0) / scale, at_floor)
+    # Exchange links, both directions at once: arrays (K, N, 2).
+    mask = lay.link_mask
+    pw = np.stack((x["p_exc_above"], x["p_exc_below"]), axis=-1)
+    t_exc = np.stack((x["t_exc_above"], x["t_exc_below"]), axis=-1)
     gamma = lay.link_gain / n0b
-    busy = x["t_loc"].copy()
-    exc_stat, exc_xi, rate_slack = 0.0, 0.0, 0.0
-    for direction, name in ((ABOVE, "above"), (BELOW, "below")):
-        mask = lay.link_mask[:, :, direction]
-        pw, t = x[f"p_exc_{name}"], x[f"t_exc_{name}"]
-        w = p.p_circuit[:, None] + beta
-        g = gamma[:, :, direction]
-        resid, xi, _ = _transmission_residuals(np.where(mask, pw, 1.0), g, p.p_max[:, None], w, p.bandwidth)
-        exc_stat = max(exc_stat, float(np.max(np.where(mask, np.abs(resid), 0.0))))
-        exc_xi = max(exc_xi, float(np.max(np.where(mask, np.maximum(-xi, 0.0), 0.0))))
-        sent = t * p.bandwidth * np.log1p(pw * g)
-        d = lay.link_bits[:, :, direction]
-        rate_slack = max(rate_slack, float(np.max(np.where(mask, np.abs(sent - d) / np.where(mask, d, 1.0), 0.0))))
-        busy = busy + np.where(mask, t, 0.0)
-    stat["exchange"] = exc_stat
-    dual_feas["exchange_cap"] = exc_xi
+    w = (p.p_circuit[:, None] + beta)[..., None]
+    resid, xi, _ = _transmission_residuals(np.where(mask, pw, 1.0), gamma, p.p_max[:, None, None], w, bandwidth)
+    stat["exchange"] = _masked_max(np.abs(resid), mask)
+    dual_feas["exchange_cap"] = _masked_max(np.maximum(-xi, 0.0), mask)
+    sent = t_exc * bandwidth * np.log1p(pw * gamma)
+    d = lay.link_bits
+    rate_slack = _masked_max(np.abs(sent - d) / np.where(mask, d, 1.0), mask)
+    t_used = np.where(mask, t_exc, 0.0)
+    busy = x_loc + t_used[..., ABOVE] + t_used[..., BELOW]
     # First-round distribution.
     fm = lay.frd_mask
     fgamma = p.gain_frd / n0b
-    w_frd = np.full(p.K, p.p_circuit[p.master] + phi)
+    p_max_master = p.p_max[p.master]
     resid, xi, mu_frd = _transmission_residuals(
-        np.where(fm, x["p_frd"], 1.0), fgamma, np.full(p.K, p.p_max[p.master]), w_frd, p.bandwidth
+        np.where(fm, x["p_frd"], 1.0), fgamma, p_max_master, p.p_circuit[p.master] + phi, bandwidth
     )
-    stat["frd"] = float(np.max(np.where(fm, np.abs(resid), 0.0)))
-    dual_feas["frd_cap"] = float(np.max(np.where(fm, np.maximum(-xi, 0.0), 0.0)))
+    stat["frd"] = _masked_max(np.abs(resid), fm)
+    dual_feas["frd_cap"] = _masked_max(np.maximum(-xi, 0.0), fm)
     bits = lay.frd_bits(p, rows)
-    sent = x["t_frd"] * p.bandwidth * np.log1p(x["p_frd"] * fgamma)
-    rate_slack = max(rate_slack, float(np.max(np.where(fm, np.abs(sent - bits) / np.where(fm, bits, 1.0), 0.0))))
+    sent = x["t_frd"] * bandwidth * np.log1p(x["p_frd"] * fgamma)
+    rate_slack = max(rate_slack, _masked_max(np.abs(sent - bits) / np.where(fm, bits, 1.0), fm))
     comp["rate"] = rate_slack
     # Rows: d L / d d_k = sum_n [3 kappa a^3 d^2 / t^2 + gamma_floor a / f] + mu_frd d_x - nu.
-    a = lay.cycles_per_row
     with np.errstate(divide="ignore", invalid="ignore"):
         local_marginal = np.where(
             work,
@@ -262,18 +325,18 @@ def kkt_report(p: FogParams, solution: Solution) -> KKTReport:
     marginal = local_marginal.sum(axis=1) + np.where(fm, mu_frd * p.d_x, 0.0)
     nu_scale = max(abs(nu), 1e-300)
     positive = rows > 0
-    stat["rows"] = float(np.max(np.where(positive, np.abs(marginal - nu) / nu_scale, 0.0)))
-    dual_feas["rows_lower"] = float(np.max(np.where(positive, 0.0, np.maximum(nu - marginal, 0.0) / nu_scale)))
+    stat["rows"] = _masked_max(np.abs(marginal - nu) / nu_scale, positive)
+    dual_feas["rows_lower"] = _masked_max(np.maximum(nu - marginal, 0.0) / nu_scale, ~positive)
     # Complementary slackness of the dualised inequalities.
-    latency = float(np.sum(np.where(fm, x["t_frd"], 0.0)) + t_layer.sum())
+    latency = float(np.where(fm, x["t_frd"], 0.0).sum() + t_layer.sum())
     comp["latency"] = abs(p.tau - latency) / p.tau if phi > 0 else 0.0
-    comp["layer_time"] = float(np.max(beta / max(phi, 1e-300) * np.abs(t_layer[None, :] - busy) / t_layer[None, :]))
+    comp["layer_time"] = float((beta / phi_scale * np.abs(t_layer - busy) / t_layer).max())
 
     details.update({f"stationarity.{k}": v for k, v in stat.items()})
     details.update({f"dual.{k}": v for k, v in dual_feas.items()})
     details.update({f"complementarity.{k}": v for k, v in comp.items()})
-    energy = energy_terms(p, x)["total"]
-    bound = dual_function(p, phi, nu, beta)
+    energy = float(energy_terms_batch(batch, x_one)["total"][0])
+    bound = float(dual_function_batch(batch, np.array([phi]), np.array([nu]), beta[None])[0])
     return KKTReport(
         primal_feasibility=primal,
         dual_feasibility=max(dual_feas.values()),

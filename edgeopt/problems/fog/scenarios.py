@@ -37,12 +37,14 @@ instance is feasible.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.scenarios import load_toml, scenario_entry, scenario_names
+from edgeopt.core.scenarios import log_uniform as draw_log_uniform
 from edgeopt.models.channel import dbm_per_hz_to_watt_per_hz
 from edgeopt.problems.fog.min_latency import minimum_latency
 from edgeopt.problems.fog.model import FogParams
@@ -131,8 +133,7 @@ def random_params(seed: int, k_nodes: int, n_layers: int, regime: str = "offload
     rng = np.random.default_rng(seed)
     K, N = k_nodes, n_layers
 
-    def log_uniform(lo: float, hi: float, size: int | tuple[int, ...] | None = None) -> np.ndarray:
-        return np.asarray(10.0 ** rng.uniform(np.log10(lo), np.log10(hi), size))
+    log_uniform = partial(draw_log_uniform, rng)
 
     d_x = float(max(int(rng.integers(64, 513)), 2 ** (N - 1)))
     d_y = float(rng.integers(128, 1025))

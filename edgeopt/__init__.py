@@ -31,6 +31,7 @@ from edgeopt.problems.cut_selection import CutSelection, CutSelectionParams, Pow
 from edgeopt.problems.dag_split import DagSplit, DagSplitParams
 from edgeopt.problems.fog import FogParams, FogPartitioning
 from edgeopt.problems.iscc import IsccParams, IsccProblem
+from edgeopt.problems.noma import NomaParams, NomaProblem
 from edgeopt.problems.registry import PROBLEMS
 
 __version__ = "0.1.0"
@@ -51,6 +52,8 @@ __all__ = [
     "KKTReport",
     "L1Logistic",
     "L1LogisticParams",
+    "NomaParams",
+    "NomaProblem",
     "PowerControl",
     "Problem",
     "Solution",

@@ -8,9 +8,10 @@ from edgeopt.problems.cut_selection.problem import CutSelection
 from edgeopt.problems.dag_split.problem import DagSplit
 from edgeopt.problems.fog.problem import FogPartitioning
 from edgeopt.problems.iscc.problem import IsccProblem
+from edgeopt.problems.noma.problem import NomaProblem
 
 PROBLEMS: dict[str, type[Problem]] = {
-    cls.NAME: cls for cls in (FogPartitioning, CutSelection, DagSplit, L1Logistic, IsccProblem)
+    cls.NAME: cls for cls in (FogPartitioning, CutSelection, DagSplit, L1Logistic, IsccProblem, NomaProblem)
 }
 
 __all__ = ["PROBLEMS"]

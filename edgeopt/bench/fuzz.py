@@ -164,7 +164,8 @@ def invalid_variants(params: Any) -> Iterator[tuple[str, str, Any]]:
 
     A field annotated ``X | None`` takes None; a field declared with
     ``dataclasses.field(metadata={"any_shape": True})`` takes any shape (a
-    batch of channel gains, say), so neither is offered as invalid. Numeric
+    batch of channel gains, say), and one declared with ``metadata={"free_text": True}``
+    any string (a label), so neither is offered as invalid. Numeric
     fields (numbers, numeric arrays, bools) get every value of
     :data:`ALWAYS_INVALID` and :data:`MAYBE_VALID` that fits their kind;
     other fields (names, graphs, nested dataclasses) get the type errors
@@ -177,7 +178,8 @@ def invalid_variants(params: Any) -> Iterator[tuple[str, str, Any]]:
         kind = _kind(value)
         if kind == "other":
             yield field.name, "object", object()
-            yield field.name, "string", "1.0"
+            if not field.metadata.get("free_text", False):  # a label takes any string
+                yield field.name, "string", "1.0"
             if value is not None and not _optional(field):
                 yield field.name, "none", None
             continue

@@ -94,7 +94,7 @@ from edgeopt.core.status import Status
 from edgeopt.core.validate import integer
 from edgeopt.problems.noma import model
 from edgeopt.problems.noma.analytic import link_optimum, optimal_edge_speed
-from edgeopt.problems.noma.model import LN2, LinkGains, NomaDecision, NomaParams
+from edgeopt.problems.noma.model import LN2, LinkEvaluation, LinkGains, NomaParams
 
 FloatArray = np.ndarray
 DIRECTIONS = ("up", "dn")
@@ -144,6 +144,12 @@ def assignment_count(params: NomaParams) -> int:
     """Cap-respecting assignments per direction: ``prod_n`` over the cap groups of :func:`_group_count`."""
     counts = np.bincount(_cap_groups(params), minlength=1)
     return math.prod(_group_count(int(k), params.n_subchannels, _cap(params)) for k in counts)
+
+
+def _describe_count(count: int) -> str:
+    """``count`` in full up to 15 digits, else as ``d.dd x 10^k`` (the paper's scale has about 3000 digits)."""
+    digits = str(count)
+    return digits if len(digits) <= 15 else f"{digits[0]}.{digits[1:3]} x 10^{len(digits) - 1}"
 
 
 def enumerate_assignments(params: NomaParams) -> np.ndarray:
@@ -232,7 +238,10 @@ def stacked_link(
     return value, grad
 
 
-def _model_link(params: NomaParams, gains: LinkGains, direction: str, sub: np.ndarray, power: FloatArray) -> Any:
+def _model_link(
+    params: NomaParams, gains: LinkGains, direction: str, sub: np.ndarray, power: FloatArray
+) -> LinkEvaluation:
+    """The model's own per-bit link value and power gradient of one assignment (:func:`refine`)."""
     link = model.uplink if direction == "up" else model.downlink
     ones = np.ones(params.n_users)
     return link(params, gains, ones, model.one_hot(sub, params.n_subchannels), power, gradient=True)
@@ -244,7 +253,9 @@ def _power_box(params: NomaParams, direction: str) -> tuple[float, float]:
     return params.ap_power_min, params.ap_power_max
 
 
-def start_points(low: float, high: float, shape: tuple[int, int], starts: int, rng: np.random.Generator) -> list:
+def start_points(
+    low: float, high: float, shape: tuple[int, int], starts: int, rng: np.random.Generator
+) -> list[FloatArray]:
     """The log-power starts: ``q_max``, ``q_min``, the log-middle, then log-uniform draws; ``starts`` of them."""
     lo, hi = math.log(low), math.log(high)
     fixed = [np.full(shape, hi), np.full(shape, lo), np.full(shape, 0.5 * (lo + hi))]
@@ -311,7 +322,7 @@ def minimise_powers(
             bounds=[(log_low, log_high)] * x0.size,
             options={"ftol": STACK_FTOL, "gtol": GTOL, "maxiter": MAX_ITER},
         )
-        iterations += int(res.nit)
+        iterations += int(res.get("nit", 0))  # absent when the box is a point
         q = np.exp(np.clip(res.x.reshape(shape), log_low, log_high))
         value, _ = stacked_link(params, g_act, c_act, q)
         better = value < best_value[active]
@@ -344,8 +355,8 @@ def refine(
     q = np.exp(np.clip(res.x, math.log(low), math.log(high)))
     value = float(_model_link(params, gains, direction, sub, q).value)
     if value <= start:
-        return q, value, int(res.nit)
-    return power, float(start), int(res.nit)
+        return q, value, int(res.get("nit", 0))
+    return power, float(start), int(res.get("nit", 0))
 
 
 # ---------------------------------------------------------------------------------------------- method
@@ -403,12 +414,14 @@ def solve_exhaustive(
     -------
     Solution
         ``FEASIBLE`` (a multi-start search in the powers, not a certificate), or ``INFEASIBLE`` with
-        ``extras["reason"]`` when an AP has more users than ``cluster_cap x M``. ``x``: the decision's
-        fields, each ``(U,)``; ``objective``: :func:`~edgeopt.problems.noma.model.evaluate` of it;
-        ``iterations``: L-BFGS-B iterations over all runs; ``extras``: ``assignments_up``,
-        ``assignments_dn`` (the counts enumerated), ``split_utilities`` (``(F + 1,)``, ``inf`` for a
-        split not scored), ``link_value_up``, ``link_value_dn`` (the least per-bit link values) and
-        ``starts``.
+        ``extras["reason"]`` (:func:`~edgeopt.problems.noma.model.capacity_shortfall`) when an AP has
+        more users than ``cluster_cap x M`` (under OMA: more users than subchannels). ``x``: the
+        decision's fields (:class:`~edgeopt.problems.noma.model.NomaDecision`), each ``(U,)``;
+        ``objective``: :func:`~edgeopt.problems.noma.model.evaluate` of it; ``iterations``: L-BFGS-B
+        iterations over all runs; ``extras``: ``assignments_up``, ``assignments_dn`` (the counts
+        enumerated), ``pruned_up``, ``pruned_dn`` (assignments that took only some of the starts),
+        ``split_utilities`` (``(F + 1,)``, ``inf`` for a split not scored), ``link_value_up``,
+        ``link_value_dn`` (the least per-bit link values) and ``starts``.
 
     Raises
     ------
@@ -430,7 +443,7 @@ def solve_exhaustive(
     count = assignment_count(params)
     if count > max_assignments:
         raise InvalidParameterError(
-            f"exhaustive: {count} cap-respecting assignments per direction for U={params.n_users}, "
+            f"exhaustive: {_describe_count(count)} cap-respecting assignments per direction for U={params.n_users}, "
             f"N={params.n_aps}, M={params.n_subchannels}, cluster_cap={_cap(params)} "
             f"(access={params.access!r}), more than max_assignments={max_assignments}"
         )
@@ -481,7 +494,7 @@ def solve_exhaustive(
     return Solution(
         Status.FEASIBLE,
         objective=model.evaluate(params, dec),
-        x=NomaDecision(dec.split, dec.sub_up, dec.sub_dn, dec.p, dec.P, dec.r).as_dict(),
+        x=dec.as_dict(),
         iterations=iterations,
         solve_time_s=time.perf_counter() - started,
         method="exhaustive",

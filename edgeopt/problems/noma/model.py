@@ -86,7 +86,7 @@ The split ``s`` runs over ``0..F``: ``s = 0`` uploads the raw input
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -220,7 +220,7 @@ class NomaParams:
     w_E: float = 0.5  # noqa: N815
     cluster_cap: int = 3
     access: str = "noma"
-    profile_name: str = ""
+    profile_name: str = field(default="", metadata={"free_text": True})
 
     def __post_init__(self) -> None:
         """Validate every field (ranges in the table above); arrays are stored read-only."""

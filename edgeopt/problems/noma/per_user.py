@@ -99,7 +99,8 @@ def solve_li_gd_per_user(params: NomaParams, *, rounds: int = ROUNDS, **options:
         new_split = np.asarray(np.argmin(split_costs(params, gains, dec), axis=1), dtype=np.int64)
         if np.array_equal(new_split, dec.split):
             break
-        start = RelaxedPoint(0, model.one_hot(dec.sub_up, 1), dec.p, model.one_hot(dec.sub_dn, 1), dec.P, dec.r)
+        m = params.n_subchannels
+        start = RelaxedPoint(0, model.one_hot(dec.sub_up, m), dec.p, model.one_hot(dec.sub_dn, m), dec.P, dec.r)
         trial, its = reoptimise(params, gains, new_split, dec.sub_up, dec.sub_dn, start, **descent)
         iterations += its
         value = float(np.sum(model.utility_terms(params, trial, gains)["utility"]))

@@ -440,8 +440,9 @@ def row_scaled_projected_gradient(
     scales differ by decades so advance at the same rate, which one global step cannot do, and the
     non-monotone test lets the BB steps through without the backtracking a monotone test forces.
 
-    Stops when ``stationarity(x, g, f) <= gtol`` or the relative decrease of ``f`` is at most ``ftol``
-    (:data:`CONVERGED`), after ``max_iter`` iterations (:data:`MAX_ITER`), or when no step passes the test
+    Stops when ``stationarity(x, g, f) <= gtol`` or the best ``f`` has fallen by at most ``ftol``
+    (relative) in each of ``memory`` consecutive iterations (:data:`CONVERGED`; the best point is
+    returned), after ``max_iter`` iterations (:data:`MAX_ITER`), or when no step passes the test
     within ``max_backtracks`` reductions (:data:`STALLED`).
 
     Parameters
@@ -503,6 +504,11 @@ def row_scaled_projected_gradient(
     history = [f]
     status = MAX_ITER
     iterations = 0
+    # The non-monotone test lets f rise for a while, so the best point is kept and returned, and the
+    # "no more progress" rule asks that the best value has not fallen by more than ftol (relative) over
+    # `memory` consecutive iterations: one flat step of a cycle does not stop it, a cycle does.
+    best_x, best_f, best_g = x, f, g
+    stale = 0
     for iterations in range(max_iter + 1):  # noqa: B007 - the count is returned
         if stationarity(x, g, f) <= gtol:
             status = CONVERGED
@@ -536,11 +542,17 @@ def row_scaled_projected_gradient(
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 bb = np.where(ss > 0, np.where(sy > 0, ss / sy, 2.0 * steps[k]), steps[k])
             steps[k] = np.clip(bb, *bounds[k])
-        done = abs(f - f_new) <= ftol * abs(f)
         x, f, g = trial, f_new, g_new
         history = [*history[-(memory - 1) :], f] if memory > 1 else [f]
-        if done:
+        if f < best_f:
+            stale = 0 if best_f - f > ftol * abs(best_f) else stale + 1
+            best_x, best_f, best_g = x, f, g
+        else:
+            stale += 1
+        if stale >= memory:
             status = CONVERGED
             iterations += 1
             break
+    if best_f < f:
+        x, f, g = best_x, best_f, best_g
     return FirstOrderResult(x=x, value=f, iterations=iterations, status=status)

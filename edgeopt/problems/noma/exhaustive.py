@@ -78,14 +78,12 @@ L-BFGS-B run on at most ``K U`` variables, whose evaluations cost ``O(K U^2)``; 
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
-from threadpoolctl import ThreadpoolController
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import infeasible
@@ -95,6 +93,7 @@ from edgeopt.core.validate import integer
 from edgeopt.problems.noma import model
 from edgeopt.problems.noma.analytic import link_optimum, optimal_edge_speed
 from edgeopt.problems.noma.model import LN2, LinkEvaluation, LinkGains, NomaParams
+from edgeopt.solvers.threads import single_blas_thread
 
 FloatArray = np.ndarray
 DIRECTIONS = ("up", "dn")
@@ -113,11 +112,6 @@ REFINE_FTOL = 1e-15
 # An assignment is pruned when its lower bound is above the least value found by this much (relative): far
 # above the rounding of the closed-form bound.
 PRUNE_MARGIN = 1e-9
-
-
-@functools.cache
-def _threadpools() -> Any:
-    return ThreadpoolController()
 
 
 # ---------------------------------------------------------------------------------------------- assignments
@@ -454,7 +448,7 @@ def solve_exhaustive(
     iterations = 0
     pruned: dict[str, int] = {}
     # One BLAS thread: L-BFGS-B's small vector operations are far slower multithreaded on 2 busy cores.
-    with _threadpools().limit(limits=1, user_api="blas"):
+    with single_blas_thread():
         for direction in DIRECTIONS:
             power, value, its, pruned[direction] = minimise_powers(
                 params, gains, direction, assignments, starts=starts, rng=rng

@@ -55,6 +55,7 @@ from edgeopt.core.validate import boolean, integer, number
 from edgeopt.problems.noma import model
 from edgeopt.problems.noma.model import LinkGains, NomaDecision, NomaParams, RelaxedPoint
 from edgeopt.solvers.first_order import CONVERGED, project_simplex, row_scaled_projected_gradient
+from edgeopt.solvers.threads import single_blas_thread
 
 FloatArray = np.ndarray
 GTOL = 1e-8
@@ -427,6 +428,7 @@ def solve_li_gd(
     start: str = "spread",
     starts: int | None = None,
     seed: int = 0,
+    local_search: bool = True,
     split: int | None = None,
     sub_up: Any = None,
     sub_dn: Any = None,
@@ -452,6 +454,10 @@ def solve_li_gd(
         paper scale).
     seed : int
         Seed of the random starts.
+    local_search : bool
+        Run :func:`improve_assignment` after the rounding (beyond the paper). ``starts=1,
+        local_search=False`` is Algorithm 1 with only the issue's additions (projection, Armijo steps,
+        rounding with the cap repair, re-optimised powers and ``r``).
     split : int, optional
         Solve this common split only (``0..F``).
     sub_up, sub_dn : array of int (U,), optional
@@ -480,6 +486,7 @@ def solve_li_gd(
         from edgeopt.core.errors import InvalidParameterError
 
         raise InvalidParameterError(f"start must be one of {STARTS}, got {start!r}")
+    boolean("local_search", local_search)
     options = {"gtol": gtol, "ftol": ftol, "max_iter": max_iter}
     reason = model.capacity_shortfall(params)
     if reason is not None:
@@ -511,6 +518,28 @@ def solve_li_gd(
         best = _best_split(params, gains, dec, candidates)
         return _solution(params, gains, best, method, its, started, {"repair_moves": 0})
 
+    with single_blas_thread():  # the L-BFGS-B polish multiplies small arrays (edgeopt.solvers.threads)
+        return _multi_start(
+            params, gains, split, start, starts, seed, warm_start, progress, local_search, options, method, started
+        )
+
+
+def _multi_start(
+    params: NomaParams,
+    gains: LinkGains,
+    split: int | None,
+    start: str,
+    starts: int | None,
+    seed: int,
+    warm_start: bool,
+    progress: bool,
+    local_search: bool,
+    options: dict[str, Any],
+    method: str,
+    started: float,
+) -> Solution:
+    """The best of ``starts`` runs of :func:`_one_start`."""
+    n_units = params.n_units
     orders = [split] if split is not None else [*range(1, n_units + 1), 0]
     n_starts = auto_starts(params) if starts is None else integer("starts", starts, minimum=1, maximum=100)
     best_run: _Run | None = None
@@ -518,9 +547,8 @@ def solve_li_gd(
     total_per_split = np.zeros(n_units + 1, dtype=np.int64)
     total_iterations = 0
     for k in range(n_starts):
-        run = _one_start(
-            params, gains, orders, start_point(params, gains, start, k, seed), warm_start, progress, split, options
-        )
+        cold_start = start_point(params, gains, start, k, seed)
+        run = _one_start(params, gains, orders, cold_start, warm_start, progress, split, local_search, options)
         runs.append(run.objective)
         total_per_split += run.extras["iterations_per_split"]
         total_iterations += run.iterations
@@ -581,6 +609,7 @@ def _one_start(
     warm_start: bool,
     progress: bool,
     split: int | None,
+    local_search: bool,
     options: dict[str, Any],
 ) -> _Run:
     """Algorithm 1 from one start: the loop over the splits, rounding, re-optimisation, local search."""
@@ -619,8 +648,9 @@ def _one_start(
     dec, its = reoptimise(params, gains, np.full(u, reopt_split), up_sub, dn_sub, point, **options)
     # Local search on the assignment at the re-optimised powers, then the powers once more.
     bits_up, bits_dn = model.split_bits(params, dec.split)
-    up_sub, search_up = improve_assignment(params, gains, "up", bits_up, dec.sub_up, dec.p)
-    dn_sub, search_dn = improve_assignment(params, gains, "dn", bits_dn, dec.sub_dn, dec.P)
+    rounds = None if local_search else 0
+    up_sub, search_up = improve_assignment(params, gains, "up", bits_up, dec.sub_up, dec.p, rounds=rounds)
+    dn_sub, search_dn = improve_assignment(params, gains, "dn", bits_dn, dec.sub_dn, dec.P, rounds=rounds)
     if search_up or search_dn:
         polished = RelaxedPoint(reopt_split, point.beta_up, dec.p, point.beta_dn, dec.P, dec.r)
         dec, more = reoptimise(params, gains, dec.split, up_sub, dn_sub, polished, **options)

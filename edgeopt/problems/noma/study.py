@@ -23,19 +23,18 @@ whose ``feasible`` counts say where.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
 from edgeopt.problems.noma import model, scenarios
 from edgeopt.problems.noma.certificate import decision_violations
 from edgeopt.problems.noma.model import NomaParams
 from edgeopt.problems.noma.problem import NomaProblem
+from edgeopt.solvers.threads import single_blas_thread
 
 #: Scheme name -> the :class:`NomaProblem` method that computes it (Sec. VI-B, L2762-2770).
 SCHEMES: dict[str, str] = {
@@ -75,11 +74,6 @@ NETWORK_SCENARIOS: dict[str, str] = {
 }
 #: The seeds a sweep averages over by default.
 SEEDS = (0, 1, 2)
-
-
-@functools.cache
-def _threadpools() -> Any:
-    return ThreadpoolController()
 
 
 def _ratio(base: float | None, value: float | None) -> float | None:
@@ -140,7 +134,7 @@ def compare_schemes(
     rows: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys([*wanted, *BASES]):  # a loop over the six schemes; each solve is vectorised
         method = SCHEMES[name]
-        with _threadpools().limit(limits=1, user_api="blas"):
+        with single_blas_thread():
             sol = problem.solve(method, **(options if method in tuned else {}))
         row: dict[str, Any] = {
             "label": LABELS[name],

@@ -119,23 +119,25 @@ def test_unknown_scheme_is_rejected() -> None:
 
 @cache
 def small_sweep() -> dict[str, object]:
-    return study.sweep("yuan2023-users", "n_users", [10, 50], seeds=(0, 1), schemes=["ecc_noma", "ecc_oma"])
+    """30 users (6 per AP) on M = 6, then 4: ECC over OMA fits only on the first."""
+    return study.sweep("yuan2023-subchannels", "n_subchannels", [6, 4], seeds=(0, 1), schemes=["ecc_noma", "ecc_oma"])
 
 
 def test_sweep_holds_every_seed_and_their_means() -> None:
     result = small_sweep()
-    assert result["values"].tolist() == [10, 50] and result["seeds"].tolist() == [0, 1]
+    assert result["values"].tolist() == [6, 4] and result["seeds"].tolist() == [0, 1]
     assert result["schemes"] == ("ecc_noma", "ecc_oma")
     per_seed, mean = result["per_seed"], result["mean"]
     # Each cell is compare_schemes on that instance.
-    for i, n_users in enumerate((10, 50)):
+    for i, m in enumerate((6, 4)):
         for k, seed in enumerate((0, 1)):
-            rows = study.compare_schemes(scenarios.params("yuan2023-users", seed=seed, n_users=n_users), ["ecc_noma"])
+            params = scenarios.params("yuan2023-subchannels", seed=seed, n_subchannels=m)
+            rows = study.compare_schemes(params, ["ecc_noma"])
             for metric in study.METRICS:
                 assert per_seed[metric]["ecc_noma"][i, k] == rows["ecc_noma"][metric]
     for metric in study.METRICS:
         np.testing.assert_array_equal(mean[metric]["ecc_noma"], per_seed[metric]["ecc_noma"].mean(axis=1))
-    # ECC over OMA: 2 users per AP fit on M = 6, 10 do not; a mean only where every seed has a decision.
+    # ECC over OMA: 6 users per AP fit on M = 6, not on M = 4; a mean only where every seed has a decision.
     assert result["feasible"]["ecc_oma"].tolist() == [2, 0]
     assert result["feasible"]["ecc_noma"].tolist() == [2, 2]
     assert np.all(np.isnan(per_seed["T"]["ecc_oma"][1])) and np.isnan(mean["T"]["ecc_oma"][1])
@@ -179,9 +181,10 @@ def test_notebook_shows_every_figure(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every cell that shows a figure leaves an image/png output (the inline backend, not Agg).
 
     On one seed (the kernel inherits ``EDGEOPT_NOMA_SEEDS``): the same cells, a third of the solves;
-    ``tests/test_notebooks.py`` runs the notebook as stored.
+    ``tests/test_notebooks.py`` runs the notebook as stored. Seed 1, because Li-GD takes longest on seed 0's
+    instances (5-9 s on ``yuan2023-networks-vgg16`` against 0.3 s on seeds 1 and 2, 2026-12-01).
     """
-    monkeypatch.setenv("EDGEOPT_NOMA_SEEDS", "0")
+    monkeypatch.setenv("EDGEOPT_NOMA_SEEDS", "1")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert "%matplotlib inline" in nb.cells[1].source and 'matplotlib.use("Agg")' not in "".join(
         cell.source for cell in nb.cells

@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/edgeopt bench cut_selection
 	$(BIN)/edgeopt bench iscc
 	$(BIN)/edgeopt bench compression
+	$(BIN)/edgeopt bench noma
 	$(BIN)/edgeopt bench fuzz
 
 test: $(STAMP)

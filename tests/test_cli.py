@@ -14,6 +14,7 @@ QUICK = {
     "cut_selection": "mnist",
     "dag_split": "resnet18",
     "compression": "digits-small",
+    "noma": "tiny-noma",
 }
 
 

@@ -114,16 +114,7 @@ def _feasible(
     params: NomaParams, dec: NomaDecision, method: str, started: float, iterations: int, extras: dict[str, Any]
 ) -> Solution:
     """The solution of a validated decision, with its exact utility (19)."""
-    return Solution(
-        Status.FEASIBLE,
-        objective=model.evaluate(params, dec),
-        x=dec.as_dict(),
-        iterations=iterations,
-        solve_time_s=time.perf_counter() - started,
-        method=method,
-        problem=PROBLEM,
-        extras=extras,
-    )
+    return model.make_solution(params, dec, method, started, iterations=iterations, extras=extras)
 
 
 def fixed_resources(params: NomaParams, r: float) -> dict[str, np.ndarray]:

@@ -88,7 +88,6 @@ from scipy.optimize import minimize
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import infeasible
 from edgeopt.core.solution import Solution
-from edgeopt.core.status import Status
 from edgeopt.core.validate import integer
 from edgeopt.problems.noma import model
 from edgeopt.problems.noma.analytic import link_optimum, optimal_edge_speed
@@ -485,13 +484,4 @@ def solve_exhaustive(
         "pruned_dn": pruned["dn"],
         "starts": starts,
     }
-    return Solution(
-        Status.FEASIBLE,
-        objective=model.evaluate(params, dec),
-        x=dec.as_dict(),
-        iterations=iterations,
-        solve_time_s=time.perf_counter() - started,
-        method="exhaustive",
-        problem="noma",
-        extras=extras,
-    )
+    return model.make_solution(params, dec, "exhaustive", started, iterations=iterations, extras=extras)

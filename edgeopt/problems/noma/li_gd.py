@@ -59,7 +59,7 @@ from edgeopt.solvers.threads import single_blas_thread
 
 FloatArray = np.ndarray
 GTOL = 1e-8
-FTOL = 1e-12
+FTOL = 1e-10
 MAX_ITER = 1000
 
 
@@ -692,17 +692,7 @@ def _solution(
     started: float,
     extras: dict[str, Any],
 ) -> Solution:
-    objective = float(np.sum(model.utility_terms(params, dec, gains)["utility"]))
-    return Solution(
-        Status.FEASIBLE,
-        objective=objective,
-        x=dec.as_dict(),
-        iterations=iterations,
-        solve_time_s=time.perf_counter() - started,
-        method=method,
-        problem="noma",
-        extras=extras,
-    )
+    return model.make_solution(params, dec, method, started, iterations=iterations, extras=extras, gains=gains)
 
 
 def solve_gd(params: NomaParams, **options: Any) -> Solution:

@@ -86,12 +86,15 @@ The split ``s`` runs over ``0..F``: ``s = 0`` uploads the raw input
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
+from edgeopt.core.solution import Solution
+from edgeopt.core.status import Status
 from edgeopt.core.validate import array, integer, number
 
 LN2 = math.log(2.0)
@@ -898,3 +901,32 @@ def relaxed_utility_and_gaps(
         "compute": box_frank_wolfe_gap(point.r, comp_grad, params.r_min, params.r_max) / scale,
     }
     return total, gaps
+
+
+def make_solution(
+    params: NomaParams,
+    dec: NomaDecision,
+    method: str,
+    started: float,
+    *,
+    iterations: int = 0,
+    extras: dict[str, Any] | None = None,
+    status: Status | None = None,
+    gains: LinkGains | None = None,
+) -> Solution:
+    """The :class:`~edgeopt.core.solution.Solution` of a decision: its exact utility (19), ``x`` its fields.
+
+    ``status`` defaults to ``FEASIBLE`` (the NOMA problem is not convex); ``started`` is the
+    ``time.perf_counter()`` of the method's start.
+    """
+    objective = float(np.sum(utility_terms(params, dec, gains)["utility"]))
+    return Solution(
+        Status.FEASIBLE if status is None else status,
+        objective=objective,
+        x=dec.as_dict(),
+        iterations=iterations,
+        solve_time_s=time.perf_counter() - started,
+        method=method,
+        problem="noma",
+        extras={} if extras is None else extras,
+    )

@@ -109,18 +109,12 @@ def solve_li_gd_per_user(params: NomaParams, *, rounds: int = ROUNDS, **options:
         dec, best = trial, value
         taken += 1
     common = int(base.x["split"][0])
-    return Solution(
-        Status.FEASIBLE,
-        objective=best,
-        x=dec.as_dict(),
-        iterations=iterations,
-        solve_time_s=time.perf_counter() - started,
-        method="li_gd_per_user",
-        problem="noma",
-        extras={
-            "li_gd_objective": float(base.objective),
-            "gain": float(base.objective) - best,
-            "rounds": taken,
-            "users_moved": int(np.sum(dec.split != common)),
-        },
+    extras = {
+        "li_gd_objective": float(base.objective),
+        "gain": float(base.objective) - best,
+        "rounds": taken,
+        "users_moved": int(np.sum(dec.split != common)),
+    }
+    return model.make_solution(
+        params, dec, "li_gd_per_user", started, iterations=iterations, extras=extras, gains=gains
     )

@@ -423,6 +423,7 @@ def row_scaled_projected_gradient(
     max_backtracks: int = 60,
     step_range: tuple[float, float] = (1e-12, 1e12),
     memory: int = 10,
+    stall_gap: float = math.inf,
 ) -> FirstOrderResult:
     """Minimise a smooth coupled ``f(x_1, ..., x_K)`` over a product of per-row sets by scaled projected gradient.
 
@@ -471,6 +472,9 @@ def row_scaled_projected_gradient(
         Bounds of every row step, as factors of its first step (a bounded scaling keeps the theory).
     memory : int
         Values of ``f`` the non-monotone test compares with (1: the monotone Armijo test).
+    stall_gap : float
+        The ``ftol`` rule ends the descent only where ``stationarity`` is at most this (a run of tiny
+        steps after a deep backtrack is not convergence); above it only ``gtol`` and ``max_iter`` do.
 
     Returns
     -------
@@ -511,7 +515,8 @@ def row_scaled_projected_gradient(
     best_x, best_f, best_g = x, f, g
     stale = 0
     for iterations in range(max_iter + 1):  # noqa: B007 - the count is returned
-        if stationarity(x, g, f) <= gtol:
+        measure = stationarity(x, g, f)
+        if measure <= gtol:
             status = CONVERGED
             break
         if iterations == max_iter:
@@ -553,7 +558,7 @@ def row_scaled_projected_gradient(
             best_x, best_f, best_g = x, f, g
         else:
             stale += 1
-        if stale >= memory:
+        if stale >= memory and measure <= stall_gap:
             status = CONVERGED
             iterations += 1
             break

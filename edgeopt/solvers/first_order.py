@@ -514,11 +514,13 @@ def row_scaled_projected_gradient(
     # `memory` consecutive iterations: one flat step of a cycle does not stop it, a cycle does.
     best_x, best_f, best_g = x, f, g
     stale = 0
+    bound = math.inf  # the stationarity the returned point must meet: gtol or stall_gap when it converged
     for iterations in range(max_iter + 1):  # noqa: B007 - the count is returned
         measure = stationarity(x, g, f)
         if measure <= gtol:
-            status = CONVERGED
+            status, bound = CONVERGED, gtol
             break
+        measured = (x, f, g)
         if iterations == max_iter:
             break
         t = 1.0
@@ -559,9 +561,13 @@ def row_scaled_projected_gradient(
         else:
             stale += 1
         if stale >= memory and measure <= stall_gap:
-            status = CONVERGED
+            # `measure` belongs to the iterate before this step: return that one (or the best, below).
+            x, f, g = measured
+            status, bound = CONVERGED, stall_gap
             iterations += 1
             break
-    if best_f < f:
+    # The best point seen, unless the descent converged and the best point does not meet the test the
+    # current one met (a non-monotone run can pass below a point that is not yet stationary).
+    if best_f < f and (bound == math.inf or stationarity(best_x, best_g, best_f) <= bound):
         x, f, g = best_x, best_f, best_g
     return FirstOrderResult(x=x, value=f, iterations=iterations, status=status)

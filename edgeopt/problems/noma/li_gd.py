@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
 from edgeopt.core.validate import boolean, integer, number
@@ -84,20 +85,16 @@ def descend_link(
     beta: FloatArray,
     power: FloatArray,
     *,
-    fix_beta: bool = False,
     gtol: float = GTOL,
     ftol: float = FTOL,
     max_iter: int = MAX_ITER,
 ) -> tuple[FloatArray, FloatArray, float, int, bool]:
-    """Descend one direction's part over ``(beta, power)`` (or ``power`` alone with ``fix_beta``).
+    """Descend one direction's part over ``(beta, power)``.
 
     Returns ``(beta, power, value, iterations, converged)``.
     """
     link = _link(direction)
     low, high = _power_box(params, direction)
-
-    def unpack(blocks: list[FloatArray]) -> tuple[FloatArray, FloatArray]:
-        return (beta, blocks[0]) if fix_beta else (blocks[0], blocks[1])
 
     # The descent sees the value over its start value: O(1) whatever the instance's units (the wide
     # instances span 1e-30..1e30), so steps and their products stay far from overflow.
@@ -106,28 +103,21 @@ def descend_link(
         return beta, power, 0.0, 0, True
 
     def value(blocks: list[FloatArray]) -> float:
-        b, q = unpack(blocks)
-        return float(link(params, gains, bits, b, q, gradient=False).value) / scale
+        return float(link(params, gains, bits, blocks[0], blocks[1], gradient=False).value) / scale
 
     def value_and_gradient(blocks: list[FloatArray]) -> tuple[float, list[FloatArray]]:
-        b, q = unpack(blocks)
-        ev = link(params, gains, bits, b, q)
-        grads = [ev.grad_power] if fix_beta else [ev.grad_beta, ev.grad_power]
-        return float(ev.value) / scale, [g / scale for g in grads]
+        ev = link(params, gains, bits, blocks[0], blocks[1])
+        return float(ev.value) / scale, [ev.grad_beta / scale, ev.grad_power / scale]
 
     def project(blocks: list[FloatArray]) -> list[FloatArray]:
-        if fix_beta:
-            return [np.clip(blocks[0], low, high)]
         return [project_simplex(blocks[0]), np.clip(blocks[1], low, high)]
 
     def stationarity(blocks: list[FloatArray], grads: list[FloatArray], f: float) -> float:
         scale = max(abs(f), 1e-300)
-        gap = model.box_frank_wolfe_gap(blocks[-1], grads[-1], low, high)
-        if not fix_beta:
-            gap += model.simplex_frank_wolfe_gap(blocks[0], grads[0])
-        return gap / scale
+        gap = model.box_frank_wolfe_gap(blocks[1], grads[1], low, high)
+        return (gap + model.simplex_frank_wolfe_gap(blocks[0], grads[0])) / scale
 
-    x0 = [power] if fix_beta else [beta, power]
+    x0 = [beta, power]
     _, g0 = value_and_gradient(x0)
     # First steps: a move of a tenth of the simplex or of the power box for each user.
     steps = [_first_step(g, 1.0) for g in g0[:-1]] + [_first_step(g0[-1], 0.1 * (high - low))]
@@ -143,7 +133,7 @@ def descend_link(
         ftol=ftol,
         stall_gap=STALL_GAP,
     )
-    b, q = unpack(res.x)
+    b, q = res.x
     return b, q, float(res.value) * scale, int(res.iterations), res.status == CONVERGED
 
 
@@ -504,8 +494,6 @@ def solve_li_gd(
     boolean("warm_start", warm_start)
     integer("seed", seed, minimum=0)
     if start not in STARTS:
-        from edgeopt.core.errors import InvalidParameterError
-
         raise InvalidParameterError(f"start must be one of {STARTS}, got {start!r}")
     boolean("local_search", local_search)
     options = {"gtol": gtol, "ftol": ftol, "max_iter": max_iter}
@@ -513,8 +501,6 @@ def solve_li_gd(
     if reason is not None:
         return Solution(Status.INFEASIBLE, method=method, problem="noma", extras={"reason": reason})
     if (sub_up is None) != (sub_dn is None):
-        from edgeopt.core.errors import InvalidParameterError
-
         raise InvalidParameterError("sub_up and sub_dn are held fixed together: give both or neither")
     n_units = params.n_units
     if split is not None:

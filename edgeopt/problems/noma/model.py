@@ -345,6 +345,8 @@ class LinkGains:
         inter-cell sum is formed directly and never as a total minus the (much larger) own-cell part.
     sic_up, sic_dn : SicOrder
         The fixed SIC orders of the two directions (by own gain inside each cell).
+    cell_onehot : array (U, N)
+        1 at ``(i, a_i)``: per-AP sums of the users' terms are an einsum with it.
 
     """
 
@@ -357,6 +359,7 @@ class LinkGains:
     cross_dn: np.ndarray
     sic_up: SicOrder
     sic_dn: SicOrder
+    cell_onehot: np.ndarray
 
 
 def pathloss(params: NomaParams) -> np.ndarray:
@@ -457,6 +460,7 @@ def link_gains(params: NomaParams) -> LinkGains:
         dn * other,
         sic_order(cell, own_up, n_aps),
         sic_order(cell, own_dn, n_aps),
+        _onehot(cell, n_aps),
     )
 
 
@@ -541,7 +545,7 @@ def uplink(
     * then ``dL/dbeta_j^m += p_j dL/dy_j^m`` and ``dL/dp_j += sum_m beta_j^m dL/dy_j^m``, plus the own
       numerator ``p_i g_{i,a_i}^m``: ``dL/dp_i += sum_m lam_i^m g_{i,a_i}^m / den_i^m``.
     """
-    onehot = _onehot(gains.cell, params.n_aps)
+    onehot = gains.cell_onehot
     active = (bits > 0).astype(float)
     y = beta * (power * active)[:, None]
     own_y = y * gains.own_up
@@ -579,7 +583,7 @@ def downlink(
       ``dL/dy_j^m += sum_{i notin a_j} mu_i^m G_{i,a_j}^m``;
     * the chain rule to ``beta`` and ``P`` as in :func:`uplink`.
     """
-    onehot = _onehot(gains.cell, params.n_aps)
+    onehot = gains.cell_onehot
     active = (bits > 0).astype(float)
     y = beta * (power * active)[:, None]
     ap_power = _cell_sum(onehot, y)  # (N, M)

@@ -96,7 +96,8 @@ def _solve(problem: str, scenario: str | None, method: str | None, as_json: bool
         print("reason:", sol.reason)
     for key, value in sol.x.items():
         arr = np.asarray(value)
-        shown = arr.round(6).tolist() if arr.size <= 12 else f"array of shape {arr.shape}"
+        rounded = arr.round(6) if arr.dtype.kind == "f" else arr  # bool and int arrays print as they are
+        shown = rounded.tolist() if arr.size <= 12 else f"array of shape {arr.shape}"
         print(f"  {key} = {shown}")
     return 0
 

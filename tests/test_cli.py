@@ -15,6 +15,7 @@ QUICK = {
     "dag_split": "resnet18",
     "compression": "digits-small",
     "noma": "tiny-noma",
+    "offload": "tiny-offload",
 }
 
 

@@ -1,7 +1,9 @@
-"""Channel models shared by the problems: Shannon rates, dB helpers and the minimum-energy transmission.
+"""Channel models shared by the problems: Shannon rates, dB helpers, the UMi link budget, minimum-energy transmission.
 
 Everything is in SI units: watts, hertz, W/Hz for the noise power spectral
-density, linear power gains. dB and dBm appear only in the helpers here.
+density, linear power gains. dB and dBm appear only in the helpers here (and
+as the path loss of :mod:`edgeopt.models.pathloss`, which the link budget
+converts).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from edgeopt.core import validate
 from edgeopt.core.errors import InvalidParameterError
+from edgeopt.models.pathloss import umi_los_probability, umi_street_canyon
 from edgeopt.solvers.lambert import priced_spectral_efficiency
 
 FloatArray = NDArray[np.float64]
@@ -140,6 +144,155 @@ def trajectory_gains(
     if rng is None:
         return gain
     return gain * rayleigh_power_gain(rng, gain.shape)
+
+
+# The link budget of paper 001 (Chukhno et al. 2023, Sec. 4.1): 3GPP UMi street canyon, arrays at both ends.
+
+
+LOS_MODES = ("los", "nlos", "expected")
+"""The values of ``los`` accepted by :func:`umi_link_rate`."""
+
+
+def array_gain_db(n_elements: ArrayLike) -> FloatArray:
+    """Ideal coherent beamforming gain ``10 log10(N)`` in dB of an ``N``-element array.
+
+    The model choice behind it: one data stream, ideal beam steering towards
+    the other end (matched-filter transmit / maximum-ratio receive weights on a
+    line-of-sight-like rank-one channel, so the ``N`` element signals add in
+    phase and the SNR grows by ``N``), isotropic elements with no element gain
+    (TR 38.901 Table 7.3-1's 8 dBi element pattern is not applied), no
+    polarisation, steering or quantisation loss. It is an upper bound on what
+    an analog beam achieves. A 4x4 array (``N = 16``) gives 12.04 dB.
+
+    Parameters
+    ----------
+    n_elements : int or array_like of int
+        Number of antenna elements (>= 1); floats and bools are rejected.
+
+    Returns
+    -------
+    numpy.ndarray
+        The gain in dB (>= 0), the shape of ``n_elements``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If an entry is not an integer >= 1, naming ``n_elements``.
+
+    """
+    arr = np.asarray(n_elements)
+    if arr.dtype.kind not in "iu" or (arr.size and np.min(arr) < 1):
+        raise InvalidParameterError(f"n_elements must be an integer (or integer array) >= 1, got {n_elements!r}")
+    return np.asarray(10.0 * np.log10(arr.astype(float)), dtype=float)
+
+
+def umi_link_rate(
+    distance_2d: ArrayLike,
+    *,
+    tx_power: float,
+    bandwidth: float,
+    frequency: float,
+    tx_elements: int,
+    rx_elements: int,
+    noise_psd: float,
+    noise_figure_db: float,
+    los: str = "expected",
+    h_bs: float = 10.0,
+    h_ut: float = 1.5,
+) -> FloatArray:
+    """Shannon rate in bit/s of a UMi street-canyon link with ideal beamforming at both ends.
+
+    The link budget (all linear, SI)
+
+    .. math:: \\mathrm{SNR} = \\frac{P\\, G_{tx} G_{rx}}{PL \\cdot NF \\cdot N_0 B}, \\qquad
+              R = B \\log_2(1 + \\mathrm{SNR}),
+
+    with ``PL`` the TR 38.901 Table 7.4.1-1 loss of
+    :func:`~edgeopt.models.pathloss.umi_street_canyon`,
+    ``G = N`` (:func:`array_gain_db`) at each end and ``NF`` the receiver's
+    noise figure. The rate is :func:`shannon_rate_bits` with the gain
+    ``G_tx G_rx / PL`` and the noise density ``NF N_0``.
+
+    Paper 001 (Sec. 4.1) gives 3.5 GHz, 100 MHz, 23 dBm at the BS, 10 dBm at
+    the device, 4x4 arrays at both ends, UMi street canyon and -174 dBm/Hz,
+    and none of the choices below; they are ours:
+
+    - **Array gain**: ideal coherent gain ``10 log10(N)`` per end, one stream
+      (see :func:`array_gain_db`); no MIMO multiplexing.
+    - **Noise figure**: an argument (the paper gives none); 5 dB at a BS and
+      9 dB at a device are common 3GPP evaluation values. Pass the
+      *receiver's*: the device's on the downlink, the BS's on the uplink.
+    - **LOS state** ``los``: ``"los"`` (always LOS), ``"nlos"`` (always
+      NLOS) or ``"expected"``: the rate averaged over the LOS state with the
+      probability ``p`` of Table 7.4.2-1 (:func:`~edgeopt.models.pathloss.umi_los_probability`),
+      ``p R_LOS + (1 - p) R_NLOS``. This is the mean rate over devices dropped
+      at that distance; it is not the rate at the mean path loss in dB (the
+      ``p PL_LOS + (1 - p) PL_NLOS`` of some system simulators), which is lower
+      by Jensen's inequality, since the rate is convex in the loss in dB.
+    - **No shadow fading, no fast fading**, full bandwidth to one link, no
+      interference, no overheads (a Shannon bound), and the path loss
+      extrapolated outside 10 m-5 km as :mod:`edgeopt.models.pathloss` documents.
+
+    Defaults for the offload problem live in its scenario TOML, not here.
+
+    Parameters
+    ----------
+    distance_2d : array_like
+        Horizontal BS-device distances in m (>= 0).
+    tx_power : float
+        Transmit power ``P`` in W (> 0).
+    bandwidth : float
+        ``B`` in Hz (> 0).
+    frequency : float
+        Carrier frequency in Hz (> 0).
+    tx_elements, rx_elements : int
+        Array sizes ``N`` at the transmitter and the receiver (>= 1).
+    noise_psd : float
+        Thermal noise density ``N_0`` in W/Hz (> 0), e.g.
+        ``dbm_per_hz_to_watt_per_hz(-174)``.
+    noise_figure_db : float
+        Receiver noise figure in dB (>= 0).
+    los : {"expected", "los", "nlos"}
+        LOS handling, as above.
+    h_bs, h_ut : float
+        Antenna heights in m (> 1 m; the table's values are 10 and 1.5-22.5).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rates in bit/s, the shape of ``distance_2d``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the argument that is out of range or of the wrong type.
+
+    """
+    p = validate.positive_scalar("tx_power", tx_power)
+    b = validate.positive_scalar("bandwidth", bandwidth)
+    f = validate.positive_scalar("frequency", frequency)
+    n0 = validate.positive_scalar("noise_psd", noise_psd)
+    nf_db = validate.number("noise_figure_db", noise_figure_db, minimum=0.0)
+    n_tx = validate.integer("tx_elements", tx_elements, minimum=1)
+    n_rx = validate.integer("rx_elements", rx_elements, minimum=1)
+    hb = validate.positive_scalar("h_bs", h_bs)
+    hu = validate.positive_scalar("h_ut", h_ut)
+    if not isinstance(los, str) or los not in LOS_MODES:
+        raise InvalidParameterError(f"los must be one of {', '.join(map(repr, LOS_MODES))}, got {los!r}")
+
+    array_gain = db_to_linear(array_gain_db(n_tx) + array_gain_db(n_rx))
+    noise = n0 * float(db_to_linear(nf_db))
+
+    def rate(line_of_sight: bool) -> FloatArray:
+        loss_db = umi_street_canyon(distance_2d, f, h_bs=hb, h_ut=hu, los=line_of_sight)
+        return shannon_rate_bits(p, array_gain * db_to_linear(-loss_db), b, noise)
+
+    if los == "los":
+        return np.asarray(rate(True), dtype=float)
+    if los == "nlos":
+        return np.asarray(rate(False), dtype=float)
+    p_los = umi_los_probability(distance_2d)
+    return np.asarray(p_los * rate(True) + (1.0 - p_los) * rate(False), dtype=float)
 
 
 # Minimum-energy transmission of a fixed payload under a deadline, with circuit power (closed form).

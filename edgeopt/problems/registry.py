@@ -9,9 +9,10 @@ from edgeopt.problems.dag_split.problem import DagSplit
 from edgeopt.problems.fog.problem import FogPartitioning
 from edgeopt.problems.iscc.problem import IsccProblem
 from edgeopt.problems.noma.problem import NomaProblem
+from edgeopt.problems.offload.problem import OffloadProblem
 
 PROBLEMS: dict[str, type[Problem]] = {
-    cls.NAME: cls for cls in (FogPartitioning, CutSelection, DagSplit, L1Logistic, IsccProblem, NomaProblem)
+    cls.NAME: cls for cls in (FogPartitioning, CutSelection, DagSplit, L1Logistic, IsccProblem, NomaProblem, OffloadProblem)
 }
 
 __all__ = ["PROBLEMS"]

@@ -1,0 +1,152 @@
+"""Exact break-even points of paper 001's model: where device execution overtakes the edge, and battery lifetimes.
+
+Every cost of :mod:`.model` is affine in the number of requests ``Q``
+(:func:`~.model.option_lines`) and, through :func:`~.model.load_slowdown`, in
+the edge load ``n``. Where two affine costs cross is therefore one division,
+and "the ``Q`` above which the device is better" is
+
+.. math:: Q^\\star = \\min\\{Q \\ge 0 : a_d + b_d Q' \\le a_e + b_e Q'\\ \\forall Q' \\ge Q\\}
+          = \\begin{cases} \\max\\bigl(0, \\frac{a_d - a_e}{b_e - b_d}\\bigr) & b_d < b_e \\\\
+                           0 & b_d = b_e,\\ a_d \\le a_e \\\\
+                           \\infty & \\text{otherwise,} \\end{cases}
+
+with ``a`` the intercepts and ``b`` the slopes (:func:`threshold_above`). It
+is ``inf`` where the device is never better for every larger ``Q`` (its slope
+is steeper, or the lines are parallel with the device above). The paper
+reads these points off Figs. 3-5; it prints no formula.
+
+All functions take the batch of :class:`~.model.OffloadParams` and return
+arrays of its batch shape (the ``requests`` field is ignored where ``Q`` is
+the unknown).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from edgeopt.core.errors import InvalidParameterError
+from edgeopt.problems.offload.model import METRICS, OPTION_NAMES, OffloadParams, option_lines
+
+# Battery capacities of Fig. 5 (Sec. 4.2): embedded device, smartphone, PC. 1 Wh = 3600 J.
+BATTERY_WH: dict[str, float] = {"embedded": 3.7, "smartphone": 11.1, "pc": 18.5}
+JOULES_PER_WH = 3600.0
+
+
+def battery_joules(watt_hours: Any) -> np.ndarray:
+    """Battery capacity in Wh to J (the only place Wh appear)."""
+    return np.asarray(watt_hours, dtype=float) * JOULES_PER_WH
+
+
+def threshold_above(a_from: Any, b_from: Any, a_to: Any, b_to: Any) -> np.ndarray:
+    """Smallest ``x >= 0`` from which ``a_to + b_to x' <= a_from + b_from x'`` for every ``x' >= x``; ``inf`` if none.
+
+    The closed form of the module docstring, elementwise over broadcast arrays.
+    """
+    arrays = (np.asarray(v, dtype=float) for v in (a_from, b_from, a_to, b_to))
+    a_from, b_from, a_to, b_to = np.broadcast_arrays(*arrays)
+    steeper = b_to < b_from
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crossing = np.maximum(0.0, (a_to - a_from) / (b_from - b_to))
+    parallel_below = (b_to == b_from) & (a_to <= a_from)
+    return np.where(steeper, crossing, np.where(parallel_below, 0.0, np.inf))
+
+
+def _option_index(place: str, variant: str) -> int:
+    name = f"{place}/{variant}"
+    if name not in OPTION_NAMES:
+        raise InvalidParameterError(f"no option {name!r}; the options are {OPTION_NAMES}")
+    return OPTION_NAMES.index(name)
+
+
+def _metric(metric: str) -> str:
+    if metric not in METRICS:
+        raise InvalidParameterError(f"metric must be one of {METRICS}, got {metric!r}")
+    return metric
+
+
+def break_even_requests(
+    params: OffloadParams, metric: str, *, device_variant: str = "full", edge_variant: str = "full"
+) -> np.ndarray:
+    """The ``Q`` above which device execution beats the edge on ``metric``; ``inf`` where it never does.
+
+    Parameters
+    ----------
+    params : OffloadParams
+        The batch (its ``requests`` are ignored).
+    metric : {"time", "energy", "data"}
+        Total time, device energy or exchanged data over the ``Q`` requests.
+    device_variant, edge_variant : {"full", "pre_pruned", "on_demand"}
+        The model each path uses.
+
+    Returns
+    -------
+    numpy.ndarray
+        Batch shape. Fig. 4's crossings for ``"data"``, Fig. 5's for ``"energy"``.
+
+    """
+    lines = option_lines(params)
+    metric = _metric(metric)
+    d = _option_index("device", device_variant)
+    e = _option_index("edge", edge_variant)
+    a, b = lines.intercept(metric), lines.slope(metric)
+    return threshold_above(a[..., e], b[..., e], a[..., d], b[..., d])
+
+
+def load_threshold(params: OffloadParams, *, device_variant: str = "full", edge_variant: str = "full") -> np.ndarray:
+    """The edge load ``n`` above which the device finishes the ``Q`` requests sooner; ``inf`` where it never does.
+
+    Both total times are affine in ``n`` (:func:`~.model.load_slowdown`); their
+    lines in ``n`` come from the model at ``n = 0`` and ``n = c`` (the
+    slowdown is exactly 1 and 2 there, so the difference is the slope per
+    ``c`` tasks with no rounding beyond the model's own), and
+    :func:`threshold_above` gives the crossing. At ``Q`` = ``params.requests``
+    (Fig. 3 uses ``Q = 1``).
+    """
+    d = _option_index("device", device_variant)
+    e = _option_index("edge", edge_variant)
+    q = np.broadcast_to(params.requests, params.shape)
+    idle = option_lines(params.replace(edge_load=np.zeros(1)))
+    busy = option_lines(params.replace(edge_load=np.full(1, float(params.edge_cores))))
+
+    def line(index: int) -> tuple[np.ndarray, np.ndarray]:
+        at_idle = idle.time_intercept[..., index] + idle.time_slope[..., index] * q
+        at_busy = busy.time_intercept[..., index] + busy.time_slope[..., index] * q
+        return at_idle, (at_busy - at_idle) / params.edge_cores
+
+    a_e, b_e = line(e)
+    a_d, b_d = line(d)
+    return threshold_above(a_e, b_e, a_d, b_d)
+
+
+def battery_requests(
+    params: OffloadParams, battery: Any, *, place: str = "device", variant: str = "full"
+) -> np.ndarray:
+    """The ``Q`` at which the device energy of an option reaches ``battery`` joules; ``inf`` if it never does.
+
+    ``Q = (B - a) / b`` for the option's energy line ``a + b Q`` (eq. (6)
+    aggregated, or (3) on the edge path): 0 where the one-off part alone
+    (request and model download) already exceeds ``B``, ``inf`` where the
+    energy does not grow with ``Q``.
+
+    Parameters
+    ----------
+    params : OffloadParams
+        The batch.
+    battery : array_like
+        Capacities in J (:func:`battery_joules` from Wh); broadcast against the batch.
+    place, variant : str
+        The option.
+
+    """
+    capacity = np.asarray(battery, dtype=float)
+    if np.any(~np.isfinite(capacity)) or np.any(capacity < 0):
+        raise InvalidParameterError(f"battery must be finite and >= 0 J, got {battery!r}")
+    index = _option_index(place, variant)
+    lines = option_lines(params)
+    a = lines.energy_intercept[..., index]
+    b = lines.energy_slope[..., index]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(b > 0, np.maximum(0.0, (capacity - a) / b), np.where(a > capacity, 0.0, np.inf))
+    return np.asarray(q)

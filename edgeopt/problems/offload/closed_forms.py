@@ -5,14 +5,18 @@ Every cost of :mod:`.model` is affine in the number of requests ``Q``
 the edge load ``n``. Where two affine costs cross is therefore one division,
 and "the ``Q`` above which the device is better" is
 
-.. math:: Q^\\star = \\min\\{Q \\ge 0 : a_d + b_d Q' \\le a_e + b_e Q'\\ \\forall Q' \\ge Q\\}
-          = \\begin{cases} \\max\\bigl(0, \\frac{a_d - a_e}{b_e - b_d}\\bigr) & b_d < b_e \\\\
-                           0 & b_d = b_e,\\ a_d \\le a_e \\\\
-                           \\infty & \\text{otherwise,} \\end{cases}
+.. math:: Q^\\star = \\min\\{Q \\ge 0 : a_d + b_d Q' \\le a_e + b_e Q'
+          \\ \\forall Q' \\in [Q, Q_{max}]\\},
 
-with ``a`` the intercepts and ``b`` the slopes (:func:`threshold_above`). It
-is ``inf`` where the device is never better for every larger ``Q`` (its slope
-is steeper, or the lines are parallel with the device above). The paper
+with ``a`` the intercepts and ``b`` the slopes (:func:`threshold_above`),
+``Q_max = 1e9`` the largest valid ``Q`` (a load of ``1e6`` for the load
+threshold). The difference of two lines is monotone, so: if the device is
+not better at ``Q_max``, ``Q* = inf`` (it never is, for every larger ``Q``);
+otherwise ``Q* = max(0, (a_d - a_e) / (b_e - b_d))`` when the device's slope
+is the smaller, and 0 when it is not (the device is then better everywhere
+below ``Q_max``). Bounding the range at the valid maximum makes the closed
+form equal what any evaluation of the model can see: two lines that cross
+only beyond ``1e9`` requests are not told apart from parallel ones. The paper
 reads these points off Figs. 3-5; it prints no formula.
 
 All functions take the batch of :class:`~.model.OffloadParams` and return
@@ -22,12 +26,17 @@ the unknown).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
-from edgeopt.problems.offload.model import METRICS, OPTION_NAMES, OffloadParams, option_lines
+from edgeopt.problems.offload.model import METRICS, OPTION_NAMES, RANGES, OffloadParams, option_lines
+
+#: "Every larger Q" and "every larger load" end at the largest valid value (the model's RANGES).
+LARGEST_REQUESTS = RANGES["requests"][1]
+LARGEST_LOAD = RANGES["edge_load"][1]
 
 # Battery capacities of Fig. 5 (Sec. 4.2): embedded device, smartphone, PC. 1 Wh = 3600 J.
 BATTERY_WH: dict[str, float] = {"embedded": 3.7, "smartphone": 11.1, "pc": 18.5}
@@ -39,18 +48,25 @@ def battery_joules(watt_hours: Any) -> np.ndarray:
     return np.asarray(watt_hours, dtype=float) * JOULES_PER_WH
 
 
-def threshold_above(a_from: Any, b_from: Any, a_to: Any, b_to: Any) -> np.ndarray:
-    """Smallest ``x >= 0`` from which ``a_to + b_to x' <= a_from + b_from x'`` for every ``x' >= x``; ``inf`` if none.
+def threshold_above(a_from: Any, b_from: Any, a_to: Any, b_to: Any, upper: float = math.inf) -> np.ndarray:
+    """Smallest ``x >= 0`` from which ``a_to + b_to x' <= a_from + b_from x'`` for every ``x'`` in ``[x, upper]``.
 
-    The closed form of the module docstring, elementwise over broadcast arrays.
+    ``inf`` where there is none. The closed form of the module docstring,
+    elementwise over broadcast arrays; with a finite ``upper`` (the largest
+    valid ``Q`` or load) the condition at ``upper`` decides whether there is
+    a threshold at all, since the difference of two lines is monotone.
     """
     arrays = (np.asarray(v, dtype=float) for v in (a_from, b_from, a_to, b_to))
     a_from, b_from, a_to, b_to = np.broadcast_arrays(*arrays)
-    steeper = b_to < b_from
+    d_a = a_to - a_from
+    d_b = b_to - b_from
+    if math.isinf(upper):
+        holds_at_top = (d_b < 0) | ((d_b == 0) & (d_a <= 0))
+    else:
+        holds_at_top = d_a + d_b * upper <= 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        crossing = np.maximum(0.0, (a_to - a_from) / (b_from - b_to))
-    parallel_below = (b_to == b_from) & (a_to <= a_from)
-    return np.where(steeper, crossing, np.where(parallel_below, 0.0, np.inf))
+        crossing = np.where(d_b < 0, np.maximum(0.0, d_a / np.where(d_b < 0, -d_b, 1.0)), 0.0)
+    return np.where(holds_at_top, crossing, np.inf)
 
 
 def _option_index(place: str, variant: str) -> int:
@@ -91,33 +107,45 @@ def break_even_requests(
     d = _option_index("device", device_variant)
     e = _option_index("edge", edge_variant)
     a, b = lines.intercept(metric), lines.slope(metric)
-    return threshold_above(a[..., e], b[..., e], a[..., d], b[..., d])
+    return threshold_above(a[..., e], b[..., e], a[..., d], b[..., d], LARGEST_REQUESTS)
 
 
 def load_threshold(params: OffloadParams, *, device_variant: str = "full", edge_variant: str = "full") -> np.ndarray:
     """The edge load ``n`` above which the device finishes the ``Q`` requests sooner; ``inf`` where it never does.
 
-    Both total times are affine in ``n`` (:func:`~.model.load_slowdown`); their
-    lines in ``n`` come from the model at ``n = 0`` and ``n = c`` (the
-    slowdown is exactly 1 and 2 there, so the difference is the slope per
-    ``c`` tasks with no rounding beyond the model's own), and
+    Each total time is ``A + B s(n)`` with ``s(n) = 1 + n / c``
+    (:func:`~.model.load_slowdown`): ``A`` the load-free part (transfers and
+    on-device inference), ``B`` the edge compute the load stretches (edge
+    inference and pruning). Both come from the model itself, priced once
+    with the edge compute times set to zero (``A``) and once with everything
+    else set to zero on an idle server (``B``), so no difference of large
+    numbers enters. In ``n`` the line is ``(A + B) + (B / c) n``, and
     :func:`threshold_above` gives the crossing. At ``Q`` = ``params.requests``
     (Fig. 3 uses ``Q = 1``).
     """
     d = _option_index("device", device_variant)
     e = _option_index("edge", edge_variant)
     q = np.broadcast_to(params.requests, params.shape)
-    idle = option_lines(params.replace(edge_load=np.zeros(1)))
-    busy = option_lines(params.replace(edge_load=np.full(1, float(params.edge_cores))))
+    load_free = option_lines(params.replace(edge_inference_time=np.zeros(2), pruning_time=0.0))
+    stretched = option_lines(
+        params.replace(
+            edge_load=np.zeros(1),
+            input_bits=0.0,
+            result_bits=0.0,
+            request_bits=0.0,
+            model_bits=np.zeros(2),
+            device_inference_time=np.zeros(2),
+        )
+    )
 
     def line(index: int) -> tuple[np.ndarray, np.ndarray]:
-        at_idle = idle.time_intercept[..., index] + idle.time_slope[..., index] * q
-        at_busy = busy.time_intercept[..., index] + busy.time_slope[..., index] * q
-        return at_idle, (at_busy - at_idle) / params.edge_cores
+        a = load_free.time_intercept[..., index] + load_free.time_slope[..., index] * q
+        b = stretched.time_intercept[..., index] + stretched.time_slope[..., index] * q
+        return a + b, b / params.edge_cores
 
     a_e, b_e = line(e)
     a_d, b_d = line(d)
-    return threshold_above(a_e, b_e, a_d, b_d)
+    return threshold_above(a_e, b_e, a_d, b_d, LARGEST_LOAD)
 
 
 def battery_requests(

@@ -49,10 +49,10 @@ def _expected_integer(q_star: np.ndarray) -> np.ndarray:
 
 
 def _near_integer_crossing(q_star: np.ndarray) -> np.ndarray:
-    """Crossings within rounding of an integer, where brute force and closed form may split a tie."""
+    """Crossings within rounding of a positive integer, where brute force and closed form may split a tie."""
     finite = np.where(np.isfinite(q_star), q_star, 0.0)
     frac = np.abs(finite - np.round(finite))
-    return np.isfinite(q_star) & (frac < 1e-7 * np.maximum(1.0, finite))
+    return (finite > 0) & (frac < 1e-7 * np.maximum(1.0, finite))
 
 
 @settings(max_examples=40, deadline=None)
@@ -126,3 +126,6 @@ def test_threshold_above_cases() -> None:
     got = threshold_above([0.0, 0.0, 0.0, 0.0, 5.0], [2.0, 1.0, 1.0, 1.0, 1.0], [4.0, 4.0, -1.0, 1.0, 1.0],
                           [1.0, 2.0, 1.0, 1.0, 0.5])  # fmt: skip
     np.testing.assert_array_equal(got, [4.0, np.inf, 0.0, np.inf, 0.0])
+    # bounded range: the device line (to) above at 0 but below at the top: the crossing; steeper but below: 0
+    got = threshold_above([0.0, 10.0], [2.0, 1.0], [4.0, 0.0], [1.0, 2.0], upper=5.0)
+    np.testing.assert_array_equal(got, [4.0, 0.0])

@@ -32,7 +32,7 @@ from edgeopt.problems.dag_split import DagSplit, DagSplitParams
 from edgeopt.problems.fog import FogParams, FogPartitioning
 from edgeopt.problems.iscc import IsccParams, IsccProblem
 from edgeopt.problems.noma import NomaParams, NomaProblem
-from edgeopt.problems.offload import OffloadParams, OffloadProblem
+from edgeopt.problems.offload import FleetParams, FleetProblem, OffloadParams, OffloadProblem
 from edgeopt.problems.registry import PROBLEMS
 
 __version__ = "0.1.0"
@@ -55,6 +55,8 @@ __all__ = [
     "L1LogisticParams",
     "NomaParams",
     "NomaProblem",
+    "FleetParams",
+    "FleetProblem",
     "OffloadParams",
     "OffloadProblem",
     "PowerControl",

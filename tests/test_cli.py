@@ -16,6 +16,7 @@ QUICK = {
     "compression": "digits-small",
     "noma": "tiny-noma",
     "offload": "tiny-offload",
+    "offload_fleet": "fleet-small",
 }
 
 

@@ -71,7 +71,20 @@ DEPENDENCY_ERRORS: tuple[type[BaseException], ...] = (
     MemoryError,
 )
 DEPENDENCY_PACKAGES = frozenset(
-    {"numpy", "scipy", "cvxpy", "clarabel", "scs", "ecos", "highspy", "osqp", "networkx", "sklearn", "threadpoolctl"}
+    {
+        "numpy",
+        "scipy",
+        "cvxpy",
+        "clarabel",
+        "scs",
+        "ecos",
+        "highspy",
+        "osqp",
+        "networkx",
+        "sklearn",
+        "threadpoolctl",
+        "ortools",
+    }
 )
 
 

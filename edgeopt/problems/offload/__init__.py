@@ -9,6 +9,13 @@
 ``baselines``       the paper's fixed workflows (``"edge_full"``, ``"device_pre_pruned"``, ...)
 ``scenarios``       Sec. 4's scenarios from the DNN profiles and the UMi radio; seeded random and wide instances
 ``problem``         :class:`OffloadProblem` and its method table
+``study``           the data of Figs. 3-5 and the paper's findings, each checked (``findings()``)
+``fleet_model``     beyond the paper: :class:`FleetParams` (U devices, S servers), the exact cost, ``from_offload``
+``fleet_flow``      the exact convex-cost min-cost flow (``"flow"``, default; OR-Tools, networkx cross-check)
+``fleet_reference`` the fleet MILP with HiGHS and its LP relaxation (``"cvxpy"``)
+``fleet_certificate`` negative-cycle optimality check and the Lagrangian bound
+``fleet_scenarios`` named fleets, seeded random and wide fleets
+``fleet``           :class:`FleetProblem` and its method table
 ==================  ===========================================================
 """
 
@@ -20,11 +27,14 @@ from edgeopt.problems.offload.closed_forms import (
     break_even_requests,
     load_threshold,
 )
+from edgeopt.problems.offload.fleet import FleetParams, FleetProblem
 from edgeopt.problems.offload.model import OPTION_NAMES, OPTIONS, OffloadParams, option_costs, option_lines
 from edgeopt.problems.offload.problem import OffloadProblem
 
 __all__ = [
     "BATTERY_WH",
+    "FleetParams",
+    "FleetProblem",
     "OPTIONS",
     "OPTION_NAMES",
     "OffloadParams",

@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(BIN)/edgeopt bench iscc
 	$(BIN)/edgeopt bench compression
 	$(BIN)/edgeopt bench noma
+	$(BIN)/edgeopt bench offload
 	$(BIN)/edgeopt bench fuzz
 
 test: $(STAMP)

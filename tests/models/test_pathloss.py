@@ -30,13 +30,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tolerances import LOS_PROBABILITY, PATHLOSS_DB
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.models import pathloss
 from edgeopt.models.pathloss import umi_los_probability, umi_street_canyon
 
-PL_TOL_DB = 0.01  # issue 14: the path loss matches every published value within 0.01 dB
-PLOS_TOL = 1e-6  # issue 14: the LOS probability within 1e-6
+PL_TOL_DB = PATHLOSS_DB  # issue 14: the path loss matches every published value within 0.01 dB
+PLOS_TOL = LOS_PROBABILITY  # issue 14: the LOS probability within 1e-6
 
 # (d_2D m, LOS?, path loss dB = -m_pr), ns-3 three-gpp-propagation-loss-model-test-suite.cc, f = 5 GHz,
 # h_BS = 10 m, h_UT = 1.5 m; the line of each m_pr at 140646449a.

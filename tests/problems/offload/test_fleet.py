@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tolerances import FLOW_VS_BRUTE, FLOW_VS_MILP
 
 from edgeopt.bench import fuzz
 from edgeopt.core.errors import InfeasibleError, InvalidParameterError
@@ -25,12 +26,6 @@ from edgeopt.problems.offload import fleet_scenarios
 from edgeopt.problems.offload.fleet import FleetParams, FleetProblem
 from edgeopt.problems.offload.fleet_flow import integer_assignment, integer_network, repair
 from edgeopt.problems.offload.fleet_model import place_options
-
-# Issue 14: the flow's cost equals the HiGHS MILP's within 1e-9 relative on every instance with U <= 200.
-FLOW_VS_MILP = 1e-9
-# Flow against brute force: both price the same assignment, by fsum here and by a plain numpy sum in the
-# enumeration below; they differ by the rounding of a handful of terms.
-FLOW_VS_BRUTE = 1e-12
 
 
 # ---------------------------------------------------------------------------------------------- references

@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nbclient import NotebookClient
 from scipy.stats import entropy
+from tolerances import MOBILENET_ROUNDING, PUBLISHED_ROUNDING
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.problems.offload import scenarios, study
@@ -51,10 +52,6 @@ P_TX, P_RX, P_E, P_D = 0.01, 0.1, 5.34, 2.8
 EDGE_MAC_RATE = 224e9 * 0.35
 DEVICE_MAC_RATE = 72e9 * 0.35
 PF = 0.7
-# The published GFLOPs have three significant digits: 11.51 is within 0.05 % of any count that rounds to it.
-PUBLISHED_ROUNDING = 5e-4
-# MobileNet's 4.2 M and 569 M have two and three digits.
-MOBILENET_ROUNDING = 1e-2
 EXPECTED_FINDINGS = (
     "energy_gains",
     "load_threshold",

@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
+_TINY = math.ulp(0.0)
+
 
 @dataclass
 class KKTReport:
@@ -51,3 +55,40 @@ class KKTReport:
     def passes(self, tol: float) -> bool:
         """True when every residual and the duality gap are at most ``tol``."""
         return max(self.max_kkt_residual, abs(self.duality_gap)) <= tol
+
+
+def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``|a - b| / max(|a|, |b|)`` elementwise: 0 where both are equal (infinities included), ``inf`` for NaN."""
+    with np.errstate(invalid="ignore"):
+        diff = np.where(a == b, 0.0, np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), _TINY))
+    return np.where(np.isnan(diff), np.inf, diff)
+
+
+def choice_gap(chosen: np.ndarray, best: np.ndarray) -> tuple[float, float]:
+    """The certificate of a choice per row among enumerated options: mean gap and worst row's excess.
+
+    For a one-hot MILP whose rows are independent simplices the LP relaxation
+    is exact and its optimum is the mean of the row minima ``best``; the
+    duality gap of the chosen values is the relative excess of their mean over
+    that bound (``inf`` when the bound is 0 and the mean is not).
+
+    Returns
+    -------
+    tuple of float
+        ``(gap, worst_excess)``: the relative excess of the means, and the
+        largest relative excess of a single row (NaN counted as ``inf``).
+
+    """
+    chosen = np.asarray(chosen, dtype=float)
+    best = np.asarray(best, dtype=float)
+    if chosen.size == 0:
+        return math.inf, math.inf
+    mean = float(chosen.mean())
+    low = float(best.mean())
+    if mean == low:
+        gap = 0.0
+    else:
+        gap = (mean - low) / low if low > 0 else math.inf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        excess = np.where(chosen == best, 0.0, (chosen - best) / best)
+    return gap, float(np.max(np.nan_to_num(excess, nan=math.inf), initial=0.0))

@@ -32,7 +32,9 @@ def fixed_option(params: OffloadParams, option: int) -> Solution:
     Returns
     -------
     Solution
-        ``FEASIBLE`` (a heuristic: no optimality claim), as :func:`~.model.summarise` otherwise.
+        ``FEASIBLE`` (a heuristic: no optimality claim), as :func:`~.model.summarise` otherwise;
+        ``INFEASIBLE`` when this workflow meets the constraints at no point of the batch, even
+        where other options would (the baseline is the fixed workflow, not a choice).
 
     """
     costs = option_costs(params)

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
-from edgeopt.core.report import KKTReport
+from edgeopt.core.report import KKTReport, choice_gap, relative_difference
 from edgeopt.core.solution import Solution
 from edgeopt.problems.offload.model import (
     METRICS,
@@ -27,15 +27,6 @@ from edgeopt.problems.offload.model import (
     feasible_options,
     option_costs,
 )
-
-_TINY = math.ulp(0.0)
-
-
-def _relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``|a - b| / max(|a|, |b|)``, 0 where both are equal (``inf`` included)."""
-    with np.errstate(invalid="ignore"):
-        diff = np.where(a == b, 0.0, np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), _TINY))
-    return np.where(np.isnan(diff), np.inf, diff)
 
 
 def lp_certificate(params: OffloadParams, solution: Solution) -> KKTReport:
@@ -85,17 +76,11 @@ def lp_certificate(params: OffloadParams, solution: Solution) -> KKTReport:
     for name in METRICS:
         priced = np.take_along_axis(costs[name], safe[..., None], axis=-1)[..., 0][served]
         reported = np.asarray(solution.x[name], dtype=float)[served]
-        mismatch = max(mismatch, float(np.max(_relative(reported, priced), initial=0.0)))
+        mismatch = max(mismatch, float(np.max(relative_difference(reported, priced), initial=0.0)))
     value = np.take_along_axis(metric, safe[..., None], axis=-1)[..., 0][served]
     mean = float(value.mean()) if value.size else math.inf
-    objective = float(_relative(np.array(solution.objective), np.array(mean)))
-    low = float(best[served].mean()) if value.size else math.inf
-    if mean == low:
-        gap = 0.0
-    else:
-        gap = (mean - low) / low if low > 0 else math.inf
-    with np.errstate(invalid="ignore", divide="ignore"):
-        excess = np.where(value == best[served], 0.0, (value - best[served]) / best[served])
+    objective = float(relative_difference(np.array(solution.objective), np.array(mean)))
+    gap, excess = choice_gap(value, best[served])
     primal = max(mismatch, objective)
     if violations or wrong_mask:
         primal = math.inf
@@ -109,7 +94,7 @@ def lp_certificate(params: OffloadParams, solution: Solution) -> KKTReport:
             "recomputed": max(mismatch, objective),
             "violations": float(violations),
             "mask_errors": float(wrong_mask),
-            "point_excess": float(np.max(excess, initial=0.0)),
+            "point_excess": excess,
             "served": float(np.count_nonzero(served)),
         },
     )

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
+from edgeopt.core.validate import array
 from edgeopt.problems.offload.model import METRICS, OPTION_NAMES, RANGES, OffloadParams, option_lines
 
 #: "Every larger Q" and "every larger load" end at the largest valid value (the model's RANGES).
@@ -100,6 +101,8 @@ def break_even_requests(
     -------
     numpy.ndarray
         Batch shape. Fig. 4's crossings for ``"data"``, Fig. 5's for ``"energy"``.
+        Where the two lines are identical (the same cost at every ``Q``) the
+        device is "at least as good" from ``Q = 0``, and 0 is returned.
 
     """
     lines = option_lines(params)
@@ -129,7 +132,7 @@ def load_threshold(params: OffloadParams, *, device_variant: str = "full", edge_
     load_free = option_lines(params.replace(edge_inference_time=np.zeros(2), pruning_time=0.0))
     stretched = option_lines(
         params.replace(
-            edge_load=np.zeros(1),
+            edge_load=np.zeros(()),  # 0-d: keeps the batch shape, even a 0-d one
             input_bits=0.0,
             result_bits=0.0,
             request_bits=0.0,
@@ -168,9 +171,7 @@ def battery_requests(
         The option.
 
     """
-    capacity = np.asarray(battery, dtype=float)
-    if np.any(~np.isfinite(capacity)) or np.any(capacity < 0):
-        raise InvalidParameterError(f"battery must be finite and >= 0 J, got {battery!r}")
+    capacity = array("battery", battery, allow_zero=True)
     index = _option_index(place, variant)
     lines = option_lines(params)
     a = lines.energy_intercept[..., index]

@@ -47,9 +47,10 @@ import numpy as np
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.scenarios import load_toml, log_uniform, scenario_entry, scenario_names
+from edgeopt.core.validate import array, number
 from edgeopt.models import zoo
 from edgeopt.models.channel import dbm_per_hz_to_watt_per_hz, dbm_to_watt, umi_link_rate
-from edgeopt.problems.offload.model import METRICS, PRUNING_MODES, OffloadParams, option_costs
+from edgeopt.problems.offload.model import METRICS, PRUNING_MODES, RANGES, OffloadParams, option_costs
 
 SCENARIO_FILE = "offload.toml"
 _PACKAGE = "edgeopt.problems.offload"
@@ -103,85 +104,136 @@ def dnn_figures(profile: str, settings: dict[str, Any] | None = None) -> DnnFigu
         ``device_peak_mac_rate``, ``mac_efficiency``, ``pruning_rate``.
 
     """
-    s = {**defaults(), **(settings or {})}
-    pf = float(s["pruning_factor"])
-    if not 0.0 <= pf < 1.0:
-        raise InvalidParameterError(f"pruning_factor must be in [0, 1), got {pf!r}")
+    s = _checked({**defaults(), **(settings or {}), "profile": profile})
     net = zoo.profile(profile)
-    keep = 1.0 - pf
+    keep = 1.0 - s["pruning_factor"]
     n_params = float(net.params)
     params = np.array([n_params, keep * n_params])
     macs = np.array([float(net.macs), keep * float(net.macs)])
-    efficiency = float(s["mac_efficiency"])
+    efficiency = s["mac_efficiency"]
     return DnnFigures(
         params=params,
         macs=macs,
-        model_bits=params * float(s["bits_per_parameter"]),
-        edge_inference_time=macs / (float(s["edge_peak_mac_rate"]) * efficiency),
-        device_inference_time=macs / (float(s["device_peak_mac_rate"]) * efficiency),
-        pruning_time=n_params * math.log2(n_params) / float(s["pruning_rate"]),
+        model_bits=params * s["bits_per_parameter"],
+        edge_inference_time=macs / (s["edge_peak_mac_rate"] * efficiency),
+        device_inference_time=macs / (s["device_peak_mac_rate"] * efficiency),
+        pruning_time=n_params * math.log2(n_params) / s["pruning_rate"],
     )
+
+
+# Numeric settings of offload.toml: (minimum, maximum, minimum excluded, maximum excluded). Validated under their
+# own names, so an error names the setting, not the OffloadParams field derived from it.
+_NUMERIC_SETTINGS: dict[str, tuple[float, float, bool, bool]] = {
+    "pruning_factor": (0.0, 1.0, False, True),
+    "bits_per_parameter": (0.0, 1e6, True, False),
+    "edge_peak_mac_rate": (0.0, 1e20, True, False),
+    "device_peak_mac_rate": (0.0, 1e20, True, False),
+    "mac_efficiency": (0.0, 1.0, True, False),
+    "pruning_rate": (0.0, 1e20, True, False),
+    "input_bytes": (0.0, 1e12, False, False),
+    "result_bytes": (0.0, 1e12, False, False),
+    "request_bytes": (0.0, 1e12, False, False),
+    "accuracy_full": (0.0, 1.0, False, False),
+    "accuracy_drop": (0.0, 1.0, False, False),
+    "frequency": (0.0, 1e12, True, False),
+    "bandwidth": (0.0, 1e12, True, False),
+    "bs_power_dbm": (-200.0, 100.0, False, False),
+    "device_power_dbm": (-200.0, 100.0, False, False),
+    "noise_psd_dbm_per_hz": (-300.0, 0.0, False, False),
+    "bs_noise_figure_db": (0.0, 100.0, False, False),
+    "device_noise_figure_db": (0.0, 100.0, False, False),
+}
+_OPTIONAL_KEYS = frozenset({"deadline", "battery"})
+
+
+def _checked(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with every numeric key validated under its own name; an unknown key is an error."""
+    unknown = sorted(set(settings) - set(defaults()) - _OPTIONAL_KEYS)
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown offload scenario setting(s) {unknown}; the settings are those of offload.toml's [defaults] "
+            f"and {sorted(_OPTIONAL_KEYS)}"
+        )
+    out = dict(settings)
+    for key, (low, high, strict_low, strict_high) in _NUMERIC_SETTINGS.items():
+        out[key] = number(
+            key, settings[key], minimum=low, maximum=high, exclusive_minimum=strict_low, exclusive_maximum=strict_high
+        )
+    if not isinstance(settings["profile"], str) or settings["profile"] not in zoo.PROFILES:
+        raise InvalidParameterError(f"profile must be one of {sorted(zoo.PROFILES)}, got {settings['profile']!r}")
+    return out
 
 
 def link_rates(distance: Any, settings: dict[str, Any] | None = None) -> LinkRates:
     """Uplink and downlink Shannon rates at ``distance`` metres under the radio settings (TOML keys)."""
-    s = {**defaults(), **(settings or {})}
+    s = _checked({**defaults(), **(settings or {})})
+    d = array("distance", distance, allow_zero=True)
     common = {
-        "bandwidth": float(s["bandwidth"]),
-        "frequency": float(s["frequency"]),
+        "bandwidth": s["bandwidth"],
+        "frequency": s["frequency"],
         "noise_psd": float(dbm_per_hz_to_watt_per_hz(s["noise_psd_dbm_per_hz"])),
         "los": s["los"],
-        "h_bs": float(s["h_bs"]),
-        "h_ut": float(s["h_ut"]),
+        "h_bs": s["h_bs"],
+        "h_ut": s["h_ut"],
     }
     uplink = umi_link_rate(
-        distance,
+        d,
         tx_power=float(dbm_to_watt(s["device_power_dbm"])),
-        tx_elements=int(s["device_elements"]),
-        rx_elements=int(s["bs_elements"]),
-        noise_figure_db=float(s["bs_noise_figure_db"]),
+        tx_elements=s["device_elements"],
+        rx_elements=s["bs_elements"],
+        noise_figure_db=s["bs_noise_figure_db"],
         **common,
     )
     downlink = umi_link_rate(
-        distance,
+        d,
         tx_power=float(dbm_to_watt(s["bs_power_dbm"])),
-        tx_elements=int(s["bs_elements"]),
-        rx_elements=int(s["device_elements"]),
-        noise_figure_db=float(s["device_noise_figure_db"]),
+        tx_elements=s["bs_elements"],
+        rx_elements=s["device_elements"],
+        noise_figure_db=s["device_noise_figure_db"],
         **common,
     )
     return LinkRates(np.asarray(uplink, dtype=float), np.asarray(downlink, dtype=float))
 
 
 def from_settings(settings: dict[str, Any]) -> OffloadParams:
-    """:class:`OffloadParams` from a merged scenario entry (TOML keys; see ``offload.toml``)."""
-    s = {**defaults(), **settings}
+    """:class:`OffloadParams` from a merged scenario entry (TOML keys; see ``offload.toml``).
+
+    Every setting is validated under its own name; per-point fields
+    (``requests``, ``edge_load``) and the powers go to :class:`OffloadParams`
+    as they are, which names them. A distance so large that a link carries
+    less than 1 bit/s is rejected as ``distance``.
+    """
+    s = _checked({**defaults(), **settings})
     figures = dnn_figures(str(s["profile"]), s)
-    distance = np.asarray(s["distance"], dtype=float)
-    if np.any(~np.isfinite(distance)) or np.any(distance < 0):
-        raise InvalidParameterError(f"distance must be finite and >= 0 m, got {s['distance']!r}")
-    rates = link_rates(distance, s)
-    accuracy_full = float(s["accuracy_full"])
+    rates = link_rates(s["distance"], s)
+    slowest = float(min(np.min(rates.uplink), np.min(rates.downlink)))
+    if not slowest >= RANGES["rate"][0]:
+        raise InvalidParameterError(
+            f"distance {s['distance']!r} m gives a link rate of {slowest:.3g} bit/s, below the "
+            f"{RANGES['rate'][0]:g} bit/s the model accepts"
+        )
+    accuracy_full = s["accuracy_full"]
     return OffloadParams(
-        requests=np.asarray(s["requests"], dtype=float),
-        edge_load=np.asarray(s["edge_load"], dtype=float),
+        requests=s["requests"],
+        edge_load=s["edge_load"],
         uplink_rate=rates.uplink,
         downlink_rate=rates.downlink,
-        input_bits=float(s["input_bytes"]) * BITS_PER_BYTE,
-        result_bits=float(s["result_bytes"]) * BITS_PER_BYTE,
-        request_bits=float(s["request_bytes"]) * BITS_PER_BYTE,
+        input_bits=s["input_bytes"] * BITS_PER_BYTE,
+        result_bits=s["result_bytes"] * BITS_PER_BYTE,
+        request_bits=s["request_bytes"] * BITS_PER_BYTE,
         model_bits=figures.model_bits,
         edge_inference_time=figures.edge_inference_time,
         device_inference_time=figures.device_inference_time,
         pruning_time=figures.pruning_time,
-        edge_cores=int(s["edge_cores"]),
-        tx_power=float(s["tx_power"]),
-        rx_power=float(s["rx_power"]),
-        circuit_power=float(s["circuit_power"]),
-        device_power=float(s["device_power"]),
-        server_power=float(s["server_power"]),
-        accuracy=np.array([accuracy_full, max(accuracy_full - float(s["accuracy_drop"]), 0.0)]),
-        accuracy_floor=float(s["accuracy_floor"]),
+        edge_cores=s["edge_cores"],
+        tx_power=s["tx_power"],
+        rx_power=s["rx_power"],
+        circuit_power=s["circuit_power"],
+        device_power=s["device_power"],
+        server_power=s["server_power"],
+        # "almost as good" (Sec. 4.2): the drop may not exceed the full model's accuracy
+        accuracy=np.array([accuracy_full, accuracy_full - min(s["accuracy_drop"], accuracy_full)]),
+        accuracy_floor=s["accuracy_floor"],
         pruning=s["pruning"],
         objective=s["objective"],
         deadline=s.get("deadline"),

@@ -44,6 +44,13 @@ def _first_from(better: np.ndarray) -> np.ndarray:
     return np.where(tail[..., -1], np.minimum(first, HORIZON + 1), HORIZON + 1)
 
 
+def _swept(base, axis: str, values: np.ndarray):
+    """The base's three points as rows, with ``axis`` swept over ``values`` along the columns."""
+    fields = {name: getattr(base, name)[:, None] for name in ("requests", "edge_load", "uplink_rate", "downlink_rate")}
+    fields[axis] = values[None, :]
+    return base.replace(**fields)
+
+
 def _expected_integer(q_star: np.ndarray) -> np.ndarray:
     return np.where(q_star > HORIZON, HORIZON + 1, np.ceil(np.minimum(q_star, HORIZON + 1)))
 
@@ -61,13 +68,7 @@ def _near_integer_crossing(q_star: np.ndarray) -> np.ndarray:
 def test_break_even_requests_equals_brute_force(seed: int, metric: str, device: str, edge: str) -> None:
     base = random_offload(seed, points=3)
     q_star = break_even_requests(base, metric, device_variant=device, edge_variant=edge)
-    grid = _grid(1e9)
-    swept = base.replace(
-        requests=grid[None, :],
-        edge_load=base.edge_load[:, None],
-        uplink_rate=base.uplink_rate[:, None],
-        downlink_rate=base.downlink_rate[:, None],
-    )
+    swept = _swept(base, "requests", _grid(1e9))
     costs = paper_costs(swept)[metric].reshape(3, HORIZON + 2, 6)
     d, e = OPTION_NAMES.index(f"device/{device}"), OPTION_NAMES.index(f"edge/{edge}")
     better = costs[..., d] <= costs[..., e]
@@ -81,13 +82,7 @@ def test_break_even_requests_equals_brute_force(seed: int, metric: str, device: 
 def test_load_threshold_equals_brute_force(seed: int, device: str, edge: str) -> None:
     base = random_offload(seed, points=3)
     n_star = load_threshold(base, device_variant=device, edge_variant=edge)
-    loads = _grid(1e6)
-    swept = base.replace(
-        requests=base.requests[:, None],
-        edge_load=loads[None, :],
-        uplink_rate=base.uplink_rate[:, None],
-        downlink_rate=base.downlink_rate[:, None],
-    )
+    swept = _swept(base, "edge_load", _grid(1e6))
     times = paper_costs(swept)["time"].reshape(3, HORIZON + 2, 6)
     d, e = OPTION_NAMES.index(f"device/{device}"), OPTION_NAMES.index(f"edge/{edge}")
     brute = _first_from(times[..., d] <= times[..., e])
@@ -103,13 +98,7 @@ def test_battery_requests_equals_brute_force(seed: int, option: str, battery: st
     place, variant = option.split("/")
     capacity = float(battery_joules(BATTERY_WH[battery]))
     q_star = battery_requests(base, capacity, place=place, variant=variant)
-    grid = _grid(1e9)
-    swept = base.replace(
-        requests=grid[None, :],
-        edge_load=base.edge_load[:, None],
-        uplink_rate=base.uplink_rate[:, None],
-        downlink_rate=base.downlink_rate[:, None],
-    )
+    swept = _swept(base, "requests", _grid(1e9))
     energy = paper_costs(swept)["energy"].reshape(3, HORIZON + 2, 6)[..., OPTION_NAMES.index(option)]
     # Brute force: the largest integer Q whose energy is within the battery (energy grows with Q).
     within = energy <= capacity
@@ -129,3 +118,15 @@ def test_threshold_above_cases() -> None:
     # bounded range: the device line (to) above at 0 but below at the top: the crossing; steeper but below: 0
     got = threshold_above([0.0, 10.0], [2.0, 1.0], [4.0, 0.0], [1.0, 2.0], upper=5.0)
     np.testing.assert_array_equal(got, [4.0, 0.0])
+
+
+def test_closed_forms_keep_a_zero_dimensional_batch() -> None:
+    one = random_offload(5, points=1)
+    point = one.replace(
+        requests=one.requests[0], edge_load=one.edge_load[0], uplink_rate=one.uplink_rate[0],
+        downlink_rate=one.downlink_rate[0],
+    )  # fmt: skip
+    assert point.shape == ()
+    assert break_even_requests(point, "time").shape == ()
+    assert load_threshold(point).shape == ()
+    assert battery_requests(point, 1e4).shape == ()

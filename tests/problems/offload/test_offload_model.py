@@ -86,6 +86,8 @@ def test_enumeration_equals_the_milp(seed: int, deadline: bool, battery: bool) -
     np.testing.assert_array_equal(fast.x["feasible"], milp.x["feasible"])
     assert milp.objective == pytest.approx(fast.objective, rel=OFFLOAD_VS_MILP)
     assert fast.objective <= milp.objective * (1 + 1e-12)
+    # The MILP's own objective is priced from the paper's costs as restated in the reference, not by the model.
+    assert milp.extras["solver_objective"] == pytest.approx(fast.objective, rel=OFFLOAD_VS_MILP)
     report = OffloadProblem(p).check(fast)
     assert report.duality_gap <= 1e-12 and report.primal_feasibility <= 1e-12
 
@@ -127,3 +129,40 @@ def test_bad_input_names_the_field(field: str, value: object) -> None:
 def test_batch_shapes_must_broadcast() -> None:
     with pytest.raises(InvalidParameterError, match="broadcast"):
         random_offload(0, requests=np.ones(3), edge_load=np.ones(4))
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("pruning_factor", 1.0),
+        ("pruning_factor", "abc"),
+        ("pruning_factor", None),
+        ("pruning_factor", np.nan),
+        ("pruning_rate", 0.0),
+        ("mac_efficiency", 0.0),
+        ("mac_efficiency", -1.0),
+        ("accuracy_drop", 2.0),
+        ("distance", "far"),
+        ("distance", -5.0),
+        ("requests", "x"),
+        ("requests", [-1.0]),
+        ("edge_load", [-3.0]),
+        ("bs_elements", 2.5),
+        ("edge_cores", 2.5),
+        ("profile", "alexnet"),
+        ("frequency", 0.0),
+        ("no_such_setting", 1.0),
+    ],
+)
+def test_scenario_settings_are_validated_under_their_own_names(setting: str, value: object) -> None:
+    from edgeopt.problems.offload import scenarios
+
+    with pytest.raises(InvalidParameterError, match=setting if setting != "bs_elements" else "elements"):
+        scenarios.params("tiny-offload", **{setting: value})
+
+
+def test_a_distance_beyond_any_link_is_rejected_as_distance() -> None:
+    from edgeopt.problems.offload import scenarios
+
+    with pytest.raises(InvalidParameterError, match="distance"):
+        scenarios.params("tiny-offload", distance=1e9)

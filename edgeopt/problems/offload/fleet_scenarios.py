@@ -228,7 +228,15 @@ def wide_params(seed: int) -> FleetParams:
       model only); with probability 0.05 one device's floor is above both
       (an ``INFEASIBLE`` instance);
     - degenerate costs, each with probability 1/10: 15 % of all cost entries
-      exactly 0; every cost equal to one constant (ties everywhere).
+      exactly 0; every cost equal to one constant (ties everywhere);
+    - a spread regime, with probability 0.15 and from its own stream
+      ``np.random.default_rng([seed, 2])`` (so the other draws of a seed do
+      not depend on it): every entry of the three cost arrays and of
+      ``congestion`` log-uniform over 1e-12..1e12 (24 decades), then in each
+      cost array one random block of rows and columns set to exactly 0 (so
+      some devices have a zero-cost option), and each server's congestion 0
+      with probability 0.2. This is where HiGHS's absolute tolerances meet
+      costs 1e-9 apart (:mod:`.fleet_reference`, Units).
 
     Parameters
     ----------
@@ -267,4 +275,17 @@ def wide_params(seed: int) -> FleetParams:
         floor = np.where(floor <= low, high, floor)
     if rng.random() < 0.05 and high < 1.0:
         floor[rng.integers(n)] = min(1.0, float(np.nextafter(high, 2.0)) + rng.uniform(0.0, 1.0 - high))
+    spread = np.random.default_rng([seed, 2])
+    if spread.random() < 0.15:
+        costs = [_zero_block(spread, log_uniform(spread, 1e-12, 1e12, c.shape)) for c in costs]
+        congestion = log_uniform(spread, 1e-12, 1e12, s) * (spread.random(s) > 0.2)
     return FleetParams(costs[0], costs[1], costs[2], cores, congestion, accuracy, floor)
+
+
+def _zero_block(rng: np.random.Generator, cost: np.ndarray) -> np.ndarray:
+    """``cost`` with one random block ``[r0:r1, c0:c1]`` (at least one entry) set to 0 (:func:`wide_params`)."""
+    first = [int(rng.integers(0, size)) for size in cost.shape]
+    last = [int(rng.integers(start + 1, size + 1)) for start, size in zip(first, cost.shape, strict=True)]
+    out = cost.copy()
+    out[first[0] : last[0], first[1] : last[1]] = 0.0
+    return out

@@ -22,7 +22,7 @@ from edgeopt.bench import fuzz
 from edgeopt.core.errors import InfeasibleError, InvalidParameterError
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.problems.offload import fleet_scenarios
+from edgeopt.problems.offload import fleet_reference, fleet_scenarios
 from edgeopt.problems.offload.fleet import FleetParams, FleetProblem
 from edgeopt.problems.offload.fleet_flow import integer_assignment, integer_network, repair
 from edgeopt.problems.offload.fleet_model import place_options
@@ -201,6 +201,108 @@ def test_flow_equals_milp_on_wide_fleets(seed: int) -> None:
         assert flow.objective == pytest.approx(milp.objective, rel=FLOW_VS_MILP)
 
 
+# Regression fleets of the review of issue 14: costs over 24 decades with blocks of zeros. p12 made HiGHS return
+# UNKNOWN (CVXPY's ValueError, a crash); p49 came back OPTIMAL at 9.99e-10 where the optimum is 0.
+SPREAD_FLEETS = {
+    "p12": FleetParams(
+        device_cost=[[2.9190815481070193e-06, 3.1530275428840197e-07], [0.0, 0.0],
+                     [2.8796468576508613e-06, 1.3539555119271277e-06], [8.555184402458876e-07, 6.413276865411296e-08]],
+        transfer_cost=[[227.74700806790617, 616.502873255656, 853.8058324564397],
+                       [1020.425643106908, 958.8143066830096, 148.76063170326793],
+                       [869.1544246245725, 741.3237424156719, 462.79181672271665],
+                       [28.064858490524045, 184.3923011518621, 822.6788679965111]],
+        edge_time=[[1561584.1512867457, 5811922.116846022], [4744203.327637529, 13869442.96963899],
+                   [6674646.611671064, 1620762.474677623]],
+        edge_cores=[3, 2, 2], congestion=[6.78942728e08, 1.48951023e09, 6.65008523e08], accuracy=[0.8, 0.9],
+        accuracy_floor=[0.85, 0.75, 0.75, 0.0],
+    ),
+    "p49": FleetParams(
+        device_cost=[[1.3160784811256023e-09, 0.0], [9.990730116794652e-10, 0.0], [8.203380084427167e-11, 0.0]],
+        transfer_cost=[[6.767696576569664e-08, 6.279008229838202e-08], [9.085508125758869e-08, 1.0074316395170982e-07],
+                       [6.422783974425855e-09, 1.2934913045393742e-07]],
+        edge_time=[[3.404498857584887e-05, 5.940229161253857e-05], [1.0928257016196258e-05, 2.8735605639098227e-05]],
+        edge_cores=[1, 3], congestion=[16.45565485, 13.14882786], accuracy=[0.8, 0.9], accuracy_floor=[0.0, 0.0, 0.85],
+    ),
+    # Server costs 1e-7 apart on two models at one place, next to device costs of 1e7 (a mean unit hid them).
+    "models-1e-7-apart": FleetParams(
+        device_cost=[[32855192.284325495, 22076974.315385573], [0.0, 24302041.864597198], [0.0, 0.0],
+                     [18506989.88002609, 13704029.272056084]],
+        transfer_cost=[[0.1152778423370272], [0.1377507773371334], [0.007852685076396448], [0.10813889048530546]],
+        edge_time=[[1.5870578584049906e-06, 1.5022226676874218e-06]],
+        edge_cores=[2], congestion=[2.31624666e-06], accuracy=[0.8, 0.9], accuracy_floor=[0.75, 0.0, 0.85, 0.75],
+    ),
+    # A congestion of 4e9 next to costs of 1e-7 (HiGHS returned UNKNOWN on the uncapped chords).
+    "congestion-1e16-above": FleetParams(
+        device_cost=[[0.7696755820192754, 0.4176061667200003], [0.5841021036800359, 0.17054705582620677]],
+        transfer_cost=[[1.89010890791587e-13, 5.984451095774358e-13, 1.9350950889725334e-13],
+                       [1.4741108768583333e-12, 1.3007143249824933e-13, 1.1589765393751292e-12]],
+        edge_time=[[9.252850663008419e-08, 1.526449702518895e-07], [5.773544263992753e-08, 8.44148946081416e-08],
+                   [1.304345111416659e-07, 1.6214377732930442e-07]],
+        edge_cores=[3, 1, 3], congestion=[3.94254003e09, 6.20100027e09, 4.18068459e09], accuracy=[0.8, 0.9],
+        accuracy_floor=[0.0, 0.85],
+    ),
+}  # fmt: skip
+
+
+def spread_fleet(seed: int) -> FleetParams:
+    """1..5 devices and 1..3 servers, each cost array at its own magnitude over 24 decades, zeros in blocks."""
+    rng = np.random.default_rng([seed, 14])
+    n, s = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+    scale = 10.0 ** rng.uniform(-12, 12, 4)
+    device = rng.random((n, 2)) * scale[0] * (rng.random((n, 1)) > 0.3)  # whole devices at zero cost
+    transfer = rng.random((n, s)) * scale[1] * (rng.random((1, s)) > 0.3)  # whole servers at zero transfer
+    edge = rng.random((s, 2)) * scale[2]
+    congestion = rng.random(s) * scale[3] * (rng.random(s) > 0.2)
+    floor = rng.choice([0.0, 0.75, 0.85], n)
+    return FleetParams(device, transfer, edge, rng.integers(1, 4, s), congestion, np.array([0.8, 0.9]), floor)
+
+
+@pytest.mark.parametrize("name", sorted(SPREAD_FLEETS))
+def test_milp_is_exact_on_the_review_fleets(name: str) -> None:
+    p = SPREAD_FLEETS[name]
+    best = brute_force(p)
+    sol = FleetProblem(p).solve("cvxpy")
+    assert sol.status is Status.OPTIMAL, sol.reason
+    assert sol.objective == pytest.approx(best, rel=FLOW_VS_MILP, abs=1e-300)
+    assert sol.extras["certificate_gap"] <= FLOW_VS_MILP
+    assert FleetProblem(p).solve().objective == pytest.approx(best, rel=FLOW_VS_BRUTE, abs=1e-300)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_both_methods_are_exact_on_fleets_spread_over_24_decades(seed: int) -> None:
+    """Property: on fleets spread over 24 decades, with zero blocks, flow and MILP reach the enumerated optimum."""
+    p = spread_fleet(seed)
+    best = brute_force(p)
+    for method in ("flow", "cvxpy"):
+        sol = FleetProblem(p).solve(method)
+        assert sol.status is Status.OPTIMAL, (method, sol.reason)
+        assert sol.objective == pytest.approx(best, rel=FLOW_VS_MILP, abs=1e-300), method
+
+
+def test_milp_downgrades_a_point_the_certificate_refutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A HiGHS point that is not optimal is FEASIBLE, with the certificate's gap, whatever HiGHS's status says."""
+    p = SPREAD_FLEETS["models-1e-7-apart"]
+    real = fleet_reference._triples
+
+    def worse_first(params: FleetParams):  # keep only the dearer model at the server: HiGHS's optimum is suboptimal
+        u, place, k, cost = real(params)
+        at_server = place >= 1
+        keep = ~at_server | (k == 0)
+        return u[keep], place[keep], k[keep], cost[keep]
+
+    monkeypatch.setattr(fleet_reference, "_triples", worse_first)
+    sol = fleet_reference.solve_milp(p, relaxation=False)
+    assert sol.extras["solver_status"] == "optimal"
+    assert sol.status is Status.FEASIBLE
+    assert sol.extras["certificate_gap"] > FleetProblem.CERTIFICATE_TOL
+    assert "fleet certificate" in sol.extras["downgraded"]
+
+
+def test_milp_bar_is_the_problems_certificate_tolerance() -> None:
+    assert fleet_reference.OPTIMALITY_TOL == FleetProblem.CERTIFICATE_TOL
+
+
 def test_milp_reports_its_lp_relaxation() -> None:
     sol = FleetProblem.from_scenario("fleet-4-servers").solve("cvxpy")
     assert sol.status is Status.OPTIMAL
@@ -331,7 +433,7 @@ def test_scenarios_solve_under_the_result_contract(method: str, scenario: str) -
         assert sol.x["server"].dtype == np.int64 and sol.x["model"].dtype == np.int64
         assert sol.extras["contract"]["certified_by"] == "certificate"
         assert prob.check(sol).passes(FleetProblem.CERTIFICATE_TOL)
-        assert sol.objective == prob.evaluate(sol.x["server"], sol.x["model"])
+        assert sol.objective == pytest.approx(hand_cost(prob.params, sol.x["server"], sol.x["model"]), rel=1e-13)
     assert prob.solve(method).objective == sol.objective
     assert prob.size == {"devices": prob.params.n_devices, "servers": prob.params.n_servers}
 

@@ -11,26 +11,10 @@ import math
 import pytest
 
 from edgeopt.bench import fleet
+from edgeopt.bench.compare import COLUMNS
 
-SCHEMA_KEYS = (
-    "problem",
-    "instance",
-    "size",
-    "method",
-    "solver",
-    "status",
-    "solver_status",
-    "objective",
-    "reference",
-    "rel_gap",
-    "max_violation",
-    "duality_gap",
-    "time_first_s",
-    "time_resolve_s",
-    "speedup_resolve",
-    "throughput",
-    "extra",
-)
+# The columns of shared/BENCH_SCHEMA.md: the list compare() itself writes its rows with.
+SCHEMA_KEYS = tuple(COLUMNS)
 
 
 @pytest.fixture(scope="module")

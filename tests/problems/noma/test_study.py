@@ -17,6 +17,7 @@ import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
+from seed_text import assert_numbers_printed
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.problems.noma import model, scenarios, study
@@ -164,13 +165,7 @@ def test_sweep_needs_values_and_seeds() -> None:
 
 @pytest.mark.skipif(not SEED_TEXT.exists(), reason="the paper's seed text is not beside the repository")
 def test_paper_numbers_are_printed_on_the_lines_they_cite() -> None:
-    lines = SEED_TEXT.read_text(encoding="utf-8").splitlines()
-    for key, entry in study.PAPER_NUMBERS.items():
-        first, last = entry["lines"]
-        text = " ".join(lines[first - 1 : last])
-        values = entry["value"] if isinstance(entry["value"], tuple) else (entry["value"],)
-        for value in values:
-            assert f"{value:g}" in text, (key, value, text)
+    assert_numbers_printed(study.PAPER_NUMBERS, SEED_TEXT)
 
 
 def _figure_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:

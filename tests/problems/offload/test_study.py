@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nbclient import NotebookClient
 from scipy.stats import entropy
+from seed_text import assert_numbers_printed
 from tolerances import MOBILENET_ROUNDING, PUBLISHED_ROUNDING
 
 from edgeopt.core.errors import InvalidParameterError
@@ -323,13 +324,7 @@ def test_unknown_network_is_rejected() -> None:
 
 @pytest.mark.skipif(not SEED_TEXT.exists(), reason="the paper's seed text is not beside the repository")
 def test_paper_numbers_are_printed_on_the_lines_they_cite() -> None:
-    lines = SEED_TEXT.read_text(encoding="utf-8").splitlines()
-    for key, entry in study.PAPER_NUMBERS.items():
-        first, last = entry["lines"]
-        text = " ".join(lines[first - 1 : last])
-        values = entry["value"] if isinstance(entry["value"], tuple) else (entry["value"],)
-        for value in values:
-            assert f"{value:g}" in text, (key, value)
+    lines = assert_numbers_printed(study.PAPER_NUMBERS, SEED_TEXT)
     for f in found().values():
         assert f.lines[1] <= len(lines), f.key
 

@@ -129,7 +129,9 @@ def integer_network(params: FleetParams, best: np.ndarray, integer_range: int = 
     largest = float(relative.max())
     cap = 2**61 // (sink + 2)
     top = float(min(integer_range, cap))
-    scale = top / largest if largest > 0 else 0.0
+    # top / largest overflows when every relative cost is subnormal (1e-300): cap it, so that costs * scale stays
+    # finite (0 * inf would be NaN); the float repair after the integer flow restores exactness at any scale.
+    scale = min(top / largest, 1e300) if largest > 0 else 0.0
 
     gamma = params.congestion
     cores = params.edge_cores.astype(float)

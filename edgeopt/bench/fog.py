@@ -622,6 +622,7 @@ def sweep_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "failed": len(statuses) - statuses.count("optimal") - statuses.count("feasible"),
             "nested": paths.count("nested"),
             "barrier-path": paths.count("barrier-path"),
+            "barrier-deep": paths.count("barrier-deep"),
         }
 
     gaps = [abs(r["duality_gap"]) for r in an if r["status"] == "optimal" and r["duality_gap"] is not None]

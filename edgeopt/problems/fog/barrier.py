@@ -16,9 +16,17 @@ of the same size:
 Each instance's answer is ``OPTIMAL`` only when its point is feasible and the
 Lagrange dual function at its multipliers is within 1e-9 of its energy (weak
 duality: a certificate of 1e-9-optimality,
-:func:`~edgeopt.problems.fog.certificate.certify_batch`). Instances not
-certified, or whose latency budget leaves less than 5 % to spare at the
-start, are handed to :func:`edgeopt.problems.fog.decomposition.solve`.
+:func:`~edgeopt.problems.fog.certificate.certify_batch`). Where the local
+phase does not converge, the path's own point is certified instead (second
+chance); where that fails too, the path goes on, warm, to gaps of 1e-9 and
+1e-10 and the local phase restarts from there (third chance, :func:`_deeper`:
+near the minimum latency the path's prices at the usual gap can put one price
+on the wrong side of its saturation wall, and the Newton finish stalls; in the
+issue-15 tau sweep this removed 19 of 63 fallbacks, all of the "offload"
+regime). Instances still not certified are handed to
+:func:`edgeopt.problems.fog.decomposition.solve`; ``extras["path"]`` says
+which way each answer came (``barrier``, ``barrier-path``, ``barrier-deep``,
+``nested``).
 
 **Variables**, scaled to be of order one: rows ``e_k = d_k / d_y``; layer
 times ``T_n = t_n / tau``; local times ``L_{k,n} = t^LOC_{k,n} / tau``;
@@ -82,6 +90,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -114,6 +123,7 @@ from edgeopt.solvers.batch import put_fields, take_batch, take_fields, where_fie
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+_Multipliers = tuple[FloatArray, FloatArray, FloatArray]  # (phi, nu, beta) in SI units
 
 GAP_TARGET = 1e-7  # duality gap s.z at which the path ends, relative to the energy
 MU_START = 100.0  # the start's duals are MU_START / m / slack: a well-centred, cautious start
@@ -121,6 +131,7 @@ SIGMA = 0.2  # each step aims at a fifth of the current gap (fastest of 0.05-0.3
 KEEP = 0.99  # fraction of the distance to the boundary a step may cover
 MAX_ITER = 120
 FALLBACK_MAX_ITER = 30  # outer (and inner) iterations of the nested fallback; converging solves take fewer
+DEEPER_GAPS = (1e-9, 1e-10)  # path gaps of the third chance (_deeper), tried in turn
 START_ROOM = 0.05  # below this spare share of tau the start blends in the minimum-latency rows
 
 
@@ -492,19 +503,25 @@ def latency_at_full_speed_rows(p: FogParams) -> tuple[float, FloatArray] | None:
 
 
 def _path(
-    bar: _Barrier, max_iter: int, gap_target: float = GAP_TARGET
+    bar: _Barrier, max_iter: int, gap_target: float = GAP_TARGET, warm: tuple[_Vars, _Duals] | None = None
 ) -> tuple[_Vars, _Duals, FloatArray, BoolArray, FloatArray]:
     """Primal-dual path following (a fixed centring parameter, Armijo on the barrier function).
 
     Returns the point, the multipliers, the row price, convergence and the
     iterations per instance. Finished instances leave the batch, so the work
-    follows the instances still iterating.
+    follows the instances still iterating. ``warm`` continues from an earlier
+    end point of the path (its ``(v, z)``, with ``bar.E0`` as it left it), for
+    a smaller ``gap_target``: the iterates are those a cold run would take.
     """
-    v, ok = _start(bar)
+    if warm is None:
+        v, ok = _start(bar)
+        bar.E0 = np.where(ok, bar.energy(v), 1.0)
+        mu0 = MU_START / bar.m_bar
+        z = _Duals(*[mask * _per_instance(si, mu0) / si for si, mask in zip(bar.slacks(v), bar.masks, strict=True)])
+    else:
+        v, z = warm
+        ok = np.ones(v.e.shape[0], dtype=bool)
     S = v.e.shape[0]
-    bar.E0 = np.where(ok, bar.energy(v), 1.0)
-    mu0 = MU_START / bar.m_bar
-    z = _Duals(*[mask * _per_instance(si, mu0) / si for si, mask in zip(bar.slacks(v), bar.masks, strict=True)])
     everyone = np.ones(S, dtype=bool)
     out_v, out_z = take_fields(v, everyone), take_fields(z, everyone)
     out_nu = np.zeros(S)
@@ -683,32 +700,13 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         v, z, nu_scaled, converged, iterations = _path(bar, max_iter)
     # Local phase: Newton on the KKT conditions from the end of the path.
-    unit = bar.E0 / bar.tau  # W per unit of the scaled multipliers
-    rows0 = np.where(v.e <= 1e-9, 0.0, v.e) * bar.d_y[:, None]
-    t0 = v.T * bar.tau[:, None]
-    # The path's time-sharing multipliers z_t are accurate where they matter to the
-    # energy; a node with little work can end far from busy all layer long. Its
-    # price is re-fitted so that its busy time is exactly t_n (eq. (22) active).
-    beta0 = z.t * unit[:, None, None]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        pt, polished, polish_iterations = polish(
-            bar.model, bar.d_y, bar.tau, rows0, t0, beta0, z.lat * unit, nu_scaled * bar.E0 / bar.d_y
-        )
+    batch = FogBatch.of(params)
+    x, (phi, nu, beta), cert, polished, pt, polish_iterations = _local_phase(bar, batch, v, z, nu_scaled)
     path_converged = converged.copy()
     converged &= polished
     iterations += polish_iterations
-    # Instances that did not converge carry whatever the iteration left (possibly no
-    # rows at all); their numbers are never used, and NaN fails every check below.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        phi, nu = np.exp(pt.lphi), np.exp(pt.lnu)
-        rows = np.where(pt.active, pt.d, 0.0)
-        rows *= bar.d_y[:, None] / rows.sum(axis=1, keepdims=True)
-        beta = pt.beta
-        x = primal_point(bar.model, rows, pt.t, phi[:, None], beta)
-        # Certificate, for the whole batch: the point is feasible and the dual function
-        # at (phi, nu, beta) is within CERTIFIED of its energy (weak duality).
-        cert = certify_batch(FogBatch.of(params), x, phi, nu, beta)
     certified = converged & cert.passes
+    rows = x["rows"]
     # Second chance, where the local phase did not converge (walls, CPU floors) or its
     # point was not certified: the path's own point with its own multipliers.
     second = path_converged & ~certified
@@ -721,6 +719,16 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
             path_x = _path_point(sub, take_fields(v, second))
             path_phi, path_nu, path_beta = _path_multipliers(sub, sub_batch, take_fields(z, second))
             path_cert = certify_batch(sub_batch, path_x, path_phi, path_nu, path_beta)
+    if path_cert is not None and not path_cert.passes.all():
+        deeper = np.flatnonzero(second)[~path_cert.passes]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            path_x, (path_phi, path_nu, path_beta), path_cert, extra, replaced = _deeper(
+                bar, v, z, deeper, np.flatnonzero(second), path_x, (path_phi, path_nu, path_beta), path_cert, max_iter
+            )
+        iterations[deeper] += extra
+        deep_entries = {int(j) for j in np.flatnonzero(replaced)}
+    else:
+        deep_entries = set()
     second_idx = {int(i): j for j, i in enumerate(np.flatnonzero(second))}
     shared = (time.perf_counter() - start) / len(params)
     out: list[Solution] = []
@@ -745,7 +753,11 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
                 {name: value[j] for name, value in path_x.items()},
                 {"latency": np.array(path_phi[j]), "rows": np.array(path_nu[j]), "layer_time": path_beta[j]},
                 iterations=int(iterations[i]),
-                extras={"path": "barrier-path", "active_nodes": int(np.count_nonzero(path_x["rows"][j] > 0))},
+                extras={
+                    # barrier-deep: the path continued to a smaller gap and the KKT Newton finish from there
+                    "path": "barrier-deep" if j in deep_entries else "barrier-path",
+                    "active_nodes": int(np.count_nonzero(path_x["rows"][j] > 0)),
+                },
             )
         else:
             if not path_converged[i]:
@@ -763,6 +775,107 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
         sol.method = "analytic"
         out.append(sol)
     return out
+
+
+def _local_phase(
+    bar: _Barrier, batch: FogBatch, v: _Vars, z: _Duals, nu_scaled: FloatArray
+) -> tuple[dict[str, FloatArray], _Multipliers, BatchCertificate, BoolArray, Any, FloatArray]:
+    """Newton on the KKT conditions from a path point, and the certificate of its point.
+
+    Returns ``(x, (phi, nu, beta), certificate, converged, point, iterations)``.
+    """
+    unit = bar.E0 / bar.tau  # W per unit of the scaled multipliers
+    rows0 = np.where(v.e <= 1e-9, 0.0, v.e) * bar.d_y[:, None]
+    t0 = v.T * bar.tau[:, None]
+    # The path's time-sharing multipliers z_t are accurate where they matter to the
+    # energy; a node with little work can end far from busy all layer long. Its
+    # price is re-fitted so that its busy time is exactly t_n (eq. (22) active).
+    beta0 = z.t * unit[:, None, None]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pt, polished, polish_iterations = polish(
+            bar.model, bar.d_y, bar.tau, rows0, t0, beta0, z.lat * unit, nu_scaled * bar.E0 / bar.d_y
+        )
+        # Instances that did not converge carry whatever the iteration left (possibly no
+        # rows at all); their numbers are never used, and NaN fails every check below.
+        phi, nu = np.exp(pt.lphi), np.exp(pt.lnu)
+        rows = np.where(pt.active, pt.d, 0.0)
+        rows *= bar.d_y[:, None] / rows.sum(axis=1, keepdims=True)
+        beta = pt.beta
+        x = primal_point(bar.model, rows, pt.t, phi[:, None], beta)
+        # Certificate, for the whole batch: the point is feasible and the dual function
+        # at (phi, nu, beta) is within CERTIFIED of its energy (weak duality).
+        cert = certify_batch(batch, x, phi, nu, beta)
+    return x, (phi, nu, beta), cert, polished, pt, polish_iterations
+
+
+def _deeper(
+    bar: _Barrier,
+    v: _Vars,
+    z: _Duals,
+    deeper: NDArray[np.intp],
+    second: NDArray[np.intp],
+    x: dict[str, FloatArray],
+    duals: tuple[FloatArray, FloatArray, FloatArray],
+    cert: BatchCertificate,
+    max_iter: int,
+) -> tuple[dict[str, FloatArray], tuple[FloatArray, FloatArray, FloatArray], BatchCertificate, FloatArray, BoolArray]:
+    """Third chance: continue the path of the ``deeper`` instances to smaller gaps, then the local phase again.
+
+    Near the minimum latency many prices sit beyond their saturation point (a
+    node at full CPU speed or power, a "wall" of :mod:`~edgeopt.problems.fog.kkt_newton`).
+    At the gap :data:`GAP_TARGET` the path's prices can put one entry on the
+    wrong side of its wall, and the local phase then stalls (residual 1e-5 to
+    1e-1). The path goes on, warm, to each of :data:`DEEPER_GAPS` in turn and
+    the local phase restarts from there; an instance stops at the first
+    converged point certified by the same bound
+    (:func:`~edgeopt.problems.fog.certificate.certify_batch`).
+
+    Returns the entries of the second-chance arrays (``second``'s point,
+    multipliers and certificate), with those of the certified ``deeper``
+    instances replaced, the extra iterations of each ``deeper`` instance, and
+    which second-chance entries were replaced (labelled ``"barrier-deep"``).
+    """
+    pos = np.searchsorted(second, deeper)  # where each deeper instance sits in the second-chance arrays
+    extra = np.zeros(deeper.size)
+    todo = np.ones(deeper.size, dtype=bool)
+    sel = np.zeros(bar.d_y.size, dtype=bool)
+    sel[deeper] = True
+    sub = take_batch(bar, sel, nested=(ClosedForms,))
+    wv, wz = take_fields(v, sel), take_fields(z, sel)
+    phi, nu, beta = (np.array(d) for d in duals)
+    energy = {name: np.array(value) for name, value in cert.energy.items()}
+    violation, bound, gap = (np.array(a, dtype=float) for a in (cert.violation, cert.bound, cert.gap))
+    passes = np.array(cert.passes, dtype=bool)
+    replaced = np.zeros(passes.size, dtype=bool)
+    x = {name: np.array(value) for name, value in x.items()}
+    for target in DEEPER_GAPS:
+        if not todo.any():
+            break
+        cur = take_batch(sub, todo, nested=(ClosedForms,))
+        wv_t, wz_t, nu_t, conv, its = _path(cur, max_iter, target, warm=(take_fields(wv, todo), take_fields(wz, todo)))
+        put_fields(wv, np.flatnonzero(todo), wv_t)
+        put_fields(wz, np.flatnonzero(todo), wz_t)
+        extra[todo] += its
+        batch = FogBatch.of(cur.params)
+        # The local phase from the deeper point: its set of walls is then the right one.
+        px, (pphi, pnu, pbeta), c, polished, _, pits = _local_phase(cur, batch, wv_t, wz_t, nu_t)
+        extra[todo] += pits
+        good = conv & polished & c.passes
+        where = pos[np.flatnonzero(todo)[good]]
+        replaced[where] = True
+        for name in x:
+            x[name][where] = px[name][good]
+        for name in energy:
+            energy[name][where] = c.energy[name][good]
+        phi[where], nu[where], beta[where] = pphi[good], pnu[good], pbeta[good]
+        violation[where], bound[where], gap[where], passes[where] = (
+            c.violation[good],
+            c.bound[good],
+            c.gap[good],
+            c.passes[good],
+        )
+        todo[np.flatnonzero(todo)[good | ~conv]] = False
+    return x, (phi, nu, beta), BatchCertificate(energy, violation, bound, gap, passes), extra, replaced
 
 
 def _better_of(

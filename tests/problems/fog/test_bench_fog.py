@@ -91,7 +91,7 @@ def test_sweep_rows_follow_the_schema(sweep_rows: list[dict[str, Any]]) -> None:
         e = r["extra"]
         assert e["single_s"] == r["time_first_s"] > 0 and e["batch_s"] == r["time_resolve_s"] > 0
         assert e["batch_size"] == TINY["factors"]
-        assert e["path"] in {"barrier", "barrier-path", "nested"}
+        assert e["path"] in {"barrier", "barrier-path", "barrier-deep", "nested"}
 
 
 def test_sweep_budgets_and_answers_are_those_of_the_instances(sweep_rows: list[dict[str, Any]]) -> None:
@@ -152,8 +152,8 @@ def test_sweep_summary_counts_by_hand() -> None:
     ]
     s = bench.sweep_summary(rows)
     assert s["points"] == 4
-    assert s["single"] == {"optimal": 2, "feasible": 1, "failed": 1, "nested": 2, "barrier-path": 1}
-    assert s["batch"] == {"optimal": 3, "feasible": 0, "failed": 1, "nested": 2, "barrier-path": 1}
+    assert s["single"] == {"optimal": 2, "feasible": 1, "failed": 1, "nested": 2, "barrier-path": 1, "barrier-deep": 0}
+    assert s["batch"] == {"optimal": 3, "feasible": 0, "failed": 1, "nested": 2, "barrier-path": 1, "barrier-deep": 0}
     assert s["max_duality_gap"] == 2e-10  # the feasible answer's 5e-6 is not an optimal one's
     assert s["single_median_s"] == pytest.approx(0.025) and s["single_max_s"] == 0.040
     assert s["batch_s"] == pytest.approx(0.0025)

@@ -1,8 +1,9 @@
 """The NOMA benchmark (``edgeopt bench noma``, :mod:`edgeopt.bench.noma`): rows in the shared schema, the report.
 
 One quick run (about 20 s on 2 cores) serves every fast test here. The expected keys are those of
-``shared/BENCH_SCHEMA.md``, typed out below; every ``rel_gap`` is recomputed from the objectives of the
-rows it names as its reference.
+``shared/BENCH_SCHEMA.md`` (``edgeopt.bench.compare.COLUMNS``, checked against the file by
+``tests/test_bench_schema.py``); every ``rel_gap`` is recomputed from the objectives of the rows it names as
+its reference.
 """
 
 from __future__ import annotations
@@ -14,29 +15,12 @@ from typing import Any
 
 import pytest
 
+from edgeopt.bench.compare import COLUMNS
 from edgeopt.bench.noma import run
 from edgeopt.problems.noma.problem import NomaProblem
 
-# The columns of shared/BENCH_SCHEMA.md, in its order.
-SCHEMA_KEYS = (
-    "problem",
-    "instance",
-    "size",
-    "method",
-    "solver",
-    "status",
-    "solver_status",
-    "objective",
-    "reference",
-    "rel_gap",
-    "max_violation",
-    "duality_gap",
-    "time_first_s",
-    "time_resolve_s",
-    "speedup_resolve",
-    "throughput",
-    "extra",
-)
+# The columns of shared/BENCH_SCHEMA.md, in its order (one list for every benchmark test).
+SCHEMA_KEYS = tuple(COLUMNS)
 STATUSES = {"optimal", "feasible", "infeasible", "failed"}
 SECTIONS = {"exhaustive", "oma", "iterations", "paper_scale", "per_user", "baselines"}
 HEADINGS = (

@@ -24,6 +24,7 @@ from edgeopt.problems.offload.model import (
     METRICS,
     OPTION_MODEL,
     OffloadParams,
+    at_option,
     feasible_options,
     option_costs,
 )
@@ -70,14 +71,14 @@ def lp_certificate(params: OffloadParams, solution: Solution) -> KKTReport:
     if np.any((option < -1) | (option >= len(OPTION_MODEL))):
         return KKTReport(details={"option_out_of_range": 1.0})
     safe = np.where(served, option, 0)
-    chosen_ok = np.take_along_axis(ok, safe[..., None], axis=-1)[..., 0]
+    chosen_ok = at_option(ok, safe)
     violations = int(np.count_nonzero(served & ~chosen_ok))
     mismatch = 0.0
     for name in METRICS:
-        priced = np.take_along_axis(costs[name], safe[..., None], axis=-1)[..., 0][served]
+        priced = at_option(costs[name], safe)[served]
         reported = np.asarray(solution.x[name], dtype=float)[served]
         mismatch = max(mismatch, float(np.max(relative_difference(reported, priced), initial=0.0)))
-    value = np.take_along_axis(metric, safe[..., None], axis=-1)[..., 0][served]
+    value = at_option(metric, safe)[served]
     mean = float(value.mean()) if value.size else math.inf
     objective = float(relative_difference(np.array(solution.objective), np.array(mean)))
     gap, excess = choice_gap(value, best[served])

@@ -360,6 +360,11 @@ def option_costs(params: OffloadParams, lines: OptionLines | None = None) -> dic
     return {m: lines.intercept(m) + lines.slope(m) * q for m in METRICS}
 
 
+def at_option(values: np.ndarray, option: np.ndarray) -> np.ndarray:
+    """Each point's entry of ``values`` (batch shape + (6,)) at its ``option`` (batch shape, valid indices)."""
+    return np.take_along_axis(values, option[..., None], axis=-1)[..., 0]
+
+
 def allowed_options(params: OffloadParams) -> np.ndarray:
     """Options whose model meets the accuracy floor, (6,) bool."""
     return np.asarray(params.accuracy[OPTION_MODEL] >= params.accuracy_floor)
@@ -428,7 +433,7 @@ def summarise(params: OffloadParams, option: np.ndarray, costs: dict[str, np.nda
     safe = np.where(feasible, option, 0)
     x: dict[str, np.ndarray] = {"option": np.array(option)}
     for metric in METRICS:
-        chosen = np.take_along_axis(costs[metric], safe[..., None], axis=-1)[..., 0]
+        chosen = at_option(costs[metric], safe)
         x[metric] = np.where(feasible, chosen, np.inf)
     pruning = np.broadcast_to(server_pruning_energy(params), shape)
     # The server prunes once for the device path or with pruning="once", on every request otherwise.

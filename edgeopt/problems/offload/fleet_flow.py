@@ -71,7 +71,13 @@ from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
 from edgeopt.core.validate import integer
 from edgeopt.problems.offload.fleet_certificate import bellman_ford, is_negative, residual_graph
-from edgeopt.problems.offload.fleet_model import FleetParams, fleet_solution, infeasible_solution, place_options
+from edgeopt.problems.offload.fleet_model import (
+    FleetParams,
+    fleet_solution,
+    infeasible_solution,
+    marginal_down,
+    place_options,
+)
 from edgeopt.solvers.graph import min_cost_flow
 
 try:  # optional compiled backend (pip install ortools); networkx is the fallback
@@ -147,7 +153,7 @@ def integer_network(params: FleetParams, best: np.ndarray, integer_range: int = 
     unit_server = np.repeat(np.arange(params.n_servers), units)
     offsets = np.arange(unit_server.size) - np.repeat(np.cumsum(units) - units, units)
     j = (free[unit_server] + 1 + offsets).astype(float)
-    marginal = gamma[unit_server] * (2.0 * j - 1.0 - cores[unit_server])
+    marginal = marginal_down(gamma[unit_server], cores[unit_server], j)  # every unit arc has j > m
 
     tails = np.concatenate([np.repeat(np.arange(n), places), [n], server_nodes, server_nodes[unit_server]])
     heads = np.concatenate([n + np.tile(np.arange(places), n), [sink], np.full(params.n_servers, sink),

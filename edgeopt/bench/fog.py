@@ -250,17 +250,10 @@ def sweep(
     status, path and duality gap; its ``rel_gap`` is against the best
     feasible row of the point (itself or Clarabel's repaired point).
     """
-    count = instances
-    budgets = sweep_factors(factors)
     rows: list[dict[str, Any]] = []
     for regime in REGIMES:
         for K, N in sizes:
-            points: list[tuple[int, float, FogParams]] = []
-            for i in range(count):
-                seed = _sweep_seed(regime, K, N, i)
-                base = random_params(seed, K, N, regime)
-                tau_min, _ = minimum_latency(base)
-                points += [(seed, f, base.replace(tau=f * tau_min)) for f in budgets]
+            points = [(seed, f, q) for _, seed, f, q in sweep_points([(K, N)], instances, factors, (regime,))]
             singles: list[tuple[Solution, float]] = []
             for _, _, q in points:
                 start = time.perf_counter()
@@ -351,16 +344,15 @@ def _sweep_clarabel(points: list[tuple[int, float, FogParams]], K: int, N: int) 
     return out
 
 
-def _robustness(count: int, seed: int = 7) -> dict[str, Any]:
-    """The default method on ``count`` random instances over the property tests' ranges, as one call.
+def robustness_params(count: int, seed: int = 7) -> list[FogParams]:
+    """``count`` random instances over the property tests' ranges: the robustness row's (and the agreement check's).
 
-    ``K`` in 2-30, ``n_layers`` in 1-5, both regimes (``tests/strategies.py``,
-    :func:`edgeopt.problems.fog.scenarios.random_params`),
-    drawn from ``numpy.random.default_rng(seed)``; every point is checked by
-    :meth:`FogPartitioning.check`, independently of the solver's own certificate.
+    ``K`` in 2-30, ``n_layers`` in 1-5, both regimes of
+    :func:`~edgeopt.problems.fog.scenarios.random_params`, drawn from
+    ``numpy.random.default_rng(seed)``.
     """
     rng = np.random.default_rng(seed)
-    params = [
+    return [
         random_params(
             int(rng.integers(0, 2**32 - 1)),
             int(rng.integers(2, 31)),
@@ -369,6 +361,36 @@ def _robustness(count: int, seed: int = 7) -> dict[str, Any]:
         )
         for _ in range(count)
     ]
+
+
+def sweep_points(
+    sizes: list[tuple[int, int]] = SWEEP_SIZES,
+    instances: int = SWEEP_INSTANCES,
+    factors: int = SWEEP_FACTORS,
+    regimes: tuple[str, ...] = REGIMES,
+) -> list[tuple[str, int, float, FogParams]]:
+    """The budget sweep's points ``(regime, seed, tau / tau_min, params)``, in the order :func:`sweep` solves them."""
+    budgets = sweep_factors(factors)
+    points = []
+    for regime in regimes:
+        for K, N in sizes:
+            for i in range(instances):
+                seed = _sweep_seed(regime, K, N, i)
+                base = random_params(seed, K, N, regime)
+                tau_min, _ = minimum_latency(base)
+                points += [(regime, seed, f, base.replace(tau=f * tau_min)) for f in budgets]
+    return points
+
+
+def _robustness(count: int, seed: int = 7) -> dict[str, Any]:
+    """The default method on ``count`` random instances over the property tests' ranges, as one call.
+
+    ``K`` in 2-30, ``n_layers`` in 1-5, both regimes (``tests/strategies.py``,
+    :func:`edgeopt.problems.fog.scenarios.random_params`),
+    drawn from ``numpy.random.default_rng(seed)``; every point is checked by
+    :meth:`FogPartitioning.check`, independently of the solver's own certificate.
+    """
+    params = robustness_params(count, seed)
     start = time.perf_counter()
     sols = FogPartitioning.solve_batch(params)
     elapsed = time.perf_counter() - start

@@ -10,10 +10,13 @@ Every problem of edgeopt presents the same face:
   ``f(params, **options) -> Solution``;
 - ``solve_batch(problems, method=...)`` where a method is batched
   (``BATCH_METHODS``, functions ``f(list_of_params, **options) -> list``);
-- ``check(solution)`` returns the :class:`~edgeopt.core.report.KKTReport`;
+- ``check(solution)`` returns the :class:`~edgeopt.core.report.KKTReport`,
+  ``check_batch(params, solutions)`` those of many instances (one at a time
+  unless the problem vectorises it);
 - every answer is re-checked before it is returned (the result contract of
   :mod:`edgeopt.core.contract`), at the tolerances the problem states once
-  as ``FEASIBILITY_TOL`` and ``CERTIFICATE_TOL``.
+  as ``FEASIBILITY_TOL`` and ``CERTIFICATE_TOL``; ``solve_batch`` re-checks
+  its answers through ``check_batch``.
 
 Users add their own methods with :func:`register_method` and compare them
 with the built-in ones through ``edgeopt.bench.compare``.
@@ -77,7 +80,9 @@ class Problem:
 
     Subclasses implement :meth:`_report` (the problem's own KKT /
     feasibility report) and, where it helps, :meth:`solution_shapes`; the
-    public :meth:`check` wraps them.
+    public :meth:`check` wraps them. A problem whose report is cheaper for
+    many instances at once overrides :meth:`check_batch` (same reports as
+    :meth:`check`, one call for the batch).
 
     """
 
@@ -254,12 +259,10 @@ class Problem:
             raise EdgeOptError(
                 f"batched method {name!r} returned {len(solutions)} solutions for {len(params)} instances"
             )
-        checked = []
-        for p, solution in zip(params, solutions, strict=True):
+        for solution in solutions:
             solution.method = name
             solution.problem = cls.NAME
-            checked.append(contract.enforce(cls(p), solution))
-        return checked
+        return contract.enforce_batch(cls, params, solutions)
 
     def check(self, solution: Solution) -> KKTReport:
         """Constraint violations and KKT residuals of ``solution`` for this instance.
@@ -272,6 +275,32 @@ class Problem:
             this instance.
 
         """
+        self._check_fits(solution)
+        try:
+            return self._report(solution)
+        except EdgeOptError:
+            raise
+        except REPORT_ERRORS as err:
+            raise unreadable_point(type(self).__name__, err) from err
+
+    @classmethod
+    def check_batch(cls, params: Sequence[Any], solutions: Sequence[Solution]) -> list[KKTReport]:
+        """:meth:`check` of many instances: ``[cls(p).check(s) for p, s in zip(params, solutions)]``.
+
+        The result contract of :meth:`solve_batch` calls it once per batch; a
+        problem overrides it with a vectorised form that returns the same
+        reports.
+
+        Raises
+        ------
+        InvalidParameterError
+            As :meth:`check`, for the first solution that does not fit its instance.
+
+        """
+        return [cls(p).check(solution) for p, solution in zip(params, solutions, strict=True)]
+
+    def _check_fits(self, solution: Solution) -> None:
+        """The checks of :meth:`check` before the report: a :class:`Solution` of this problem, of this size."""
         if not isinstance(solution, Solution):
             raise InvalidParameterError(f"check takes a Solution, got {type(solution).__name__}")
         if solution.problem and solution.problem != self.NAME:
@@ -280,24 +309,16 @@ class Problem:
                 f"check it with that problem's check()"
             )
         if solution.has_point:
-            for key, shape in self.solution_shapes().items():
+            shapes = self.solution_shapes()
+            for key, shape in shapes.items():
                 if key not in solution.x:
                     raise InvalidParameterError(
-                        f"solution.x has no entry {key!r}; a {type(self).__name__} point needs "
-                        f"{sorted(self.solution_shapes())}"
+                        f"solution.x has no entry {key!r}; a {type(self).__name__} point needs {sorted(shapes)}"
                     )
                 if np.shape(solution.x[key]) != tuple(shape):
                     raise InvalidParameterError(
                         f"solution.x[{key!r}] has shape {np.shape(solution.x[key])}, this instance needs {tuple(shape)}"
                     )
-        try:
-            return self._report(solution)
-        except EdgeOptError:
-            raise
-        except (KeyError, IndexError, ValueError, ZeroDivisionError) as err:
-            raise InvalidParameterError(
-                f"the solution does not fit this {type(self).__name__} instance: {type(err).__name__}: {err}"
-            ) from err
 
     def solution_shapes(self) -> dict[str, tuple[int, ...]]:
         """The entries of ``x`` that :meth:`check` reads, with their shapes for this instance."""
@@ -396,6 +417,16 @@ def _keyword_names(function: Callable[..., Any]) -> set[str] | None:
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         return None
     return {p.name for p in parameters}
+
+
+#: What a problem's report raises on a point it cannot read (a missing key, a wrong shape); :meth:`Problem.check`
+#: turns these into ``InvalidParameterError`` (:func:`unreadable_point`).
+REPORT_ERRORS: tuple[type[Exception], ...] = (KeyError, IndexError, ValueError, ZeroDivisionError)
+
+
+def unreadable_point(problem: str, err: Exception) -> InvalidParameterError:
+    """The ``InvalidParameterError`` for a report of ``problem`` that failed with ``err`` (one of REPORT_ERRORS)."""
+    return InvalidParameterError(f"the solution does not fit this {problem} instance: {type(err).__name__}: {err}")
 
 
 def failed(reason: str, **extras: Any) -> Solution:

@@ -15,7 +15,10 @@ digits, while the series of ``(x - 1) e^x + 1`` keeps them.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
@@ -79,3 +82,53 @@ def priced_spectral_efficiency(y: ArrayLike) -> FloatArray:
         if np.all(np.abs(step) <= 1e-15 * (x + 2.0)):
             break
     return np.where(positive, x, 0.0)
+
+
+# -- compiled scalar forms ----------------------------------------------------
+# The fog problem's compiled kernels (its KKT Newton, closed forms and
+# certificate) evaluate these entry by entry. Same series, start and Halley
+# steps as the array functions above; each number stops at its own step below
+# 1e-15 (x + 2), where the array function waits for its slowest entry, so the
+# two agree to that level, not bit for bit.
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def transmission_lhs_given_exp(x: float, ex: float) -> float:  # pragma: no cover - compiled
+    """``(x - 1) e^x + 1`` for one ``x >= 0`` given ``ex = e^x``: :func:`priced_transmission_lhs` compiled.
+
+    Below :data:`_SERIES_BELOW` the first four terms of its series; below 1
+    the direct form ``x e^x - expm1(x)``; from 1 on ``(x - 1) e^x + 1``, whose
+    terms are both non-negative (no cancellation) and need no second exponential.
+    """
+    if x < _SERIES_BELOW:
+        return x * x * (0.5 + x * (1.0 / 3.0 + x * (0.125 + x / 30.0)))
+    if x < 1.0:
+        return x * ex - math.expm1(x)
+    return (x - 1.0) * ex + 1.0
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def transmission_lhs_scalar(x: float) -> float:  # pragma: no cover - compiled
+    """:func:`priced_transmission_lhs` for one ``x >= 0``."""
+    return transmission_lhs_given_exp(x, math.exp(min(x, 700.0)))
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def spectral_efficiency_scalar(y: float) -> float:  # pragma: no cover - compiled
+    """:func:`priced_spectral_efficiency` for one ``y``: the root ``x >= 0`` of ``(x - 1) e^x + 1 = y``."""
+    if not y > 0.0:
+        return 0.0
+    if y < 1.0:
+        x = math.sqrt(2.0 * y)
+    else:
+        lz = math.log1p(max(y - 1.0, 0.0) / math.e)
+        x = 1.0 + lz * (1.0 - math.log1p(lz) / (2.0 + lz))
+    for _ in range(40):
+        ex = math.exp(min(x, 700.0))
+        # Halley: f' = x e^x, f'' = (x + 1) e^x, so f''/f' = 1 + 1/x.
+        newton = (transmission_lhs_given_exp(x, ex) - y) / (x * ex)
+        step = newton / (1.0 - 0.5 * newton * (1.0 + 1.0 / x))
+        x = max(x - step, 0.5 * x)
+        if abs(step) <= 1e-15 * (x + 2.0):
+            break
+    return x

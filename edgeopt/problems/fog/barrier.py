@@ -79,19 +79,38 @@ of order ``K + N + 2``; the rest follows by back-substitution.
 minimum (full speed and power) by a share of the spare latency; multipliers
 ``z = MU_START / (m s)``.
 
-**Cost.** Each iteration is ``O(S K N)`` elementwise work and ``S`` dense
-solves of order ``K + N + 2``; some 15-30 iterations, then 1-5 Newton steps
-of the local phase. At K = 20, N = 4, about 1.5 ms per instance in a batch
-of 100 on one core (the benchmark states the measured figure).
+**Compiled.** The whole path (start multipliers, every iteration, the
+line search, the dense solve) runs in
+:func:`edgeopt.problems.fog.path_kernel.run_path`, compiled by numba
+(``cache=True``), one instance after another inside compiled code. Issue 15
+item 1 leaves the choice between compiling and restructuring into a handful
+of numpy calls per iteration; compiling was chosen because the numpy path
+spent ~0.7 ms per iteration on one instance in ~1,000 small-array calls
+(about 20 microseconds of arithmetic), and even a handful of calls per
+iteration, times 20-35 iterations and up to 30 line-search trials, would
+keep a single solve well above a millisecond; compiled, one iteration at
+K = 20, N = 4 costs about ten microseconds, and a batch needs no masking of
+finished instances. A batch of at least ``PARALLEL_MIN`` instances per
+thread is spread over numba's threads
+(:func:`~edgeopt.problems.fog.path_kernel.run_path_parallel`, the same
+answers bit for bit); ``NUMBA_NUM_THREADS=1`` or ``numba.set_num_threads(1)``
+keeps everything on one thread. Python is left with the start, the local phase and the
+certificate, all vectorised over the batch.
+
+**Cost.** Each iteration is ``O(K N)`` elementwise work and one dense LU of
+order ``K + N + 2`` per instance; some 15-35 iterations, then 1-5 Newton
+steps of the local phase (the benchmark states the measured figures).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -99,7 +118,7 @@ from edgeopt.core.errors import SolverError
 from edgeopt.core.problem import failed, infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.problems.fog import decomposition
+from edgeopt.problems.fog import decomposition, path_kernel
 from edgeopt.problems.fog.certificate import (
     CERTIFIED,
     BatchCertificate,
@@ -109,7 +128,7 @@ from edgeopt.problems.fog.certificate import (
 )
 from edgeopt.problems.fog.closed_forms import ClosedForms, primal_point
 from edgeopt.problems.fog.kkt_newton import polish
-from edgeopt.problems.fog.min_latency import initial_rows, minimum_latency
+from edgeopt.problems.fog.min_latency import minimum_latency
 from edgeopt.problems.fog.model import (
     ABOVE,
     BELOW,
@@ -119,7 +138,7 @@ from edgeopt.problems.fog.model import (
     cpu_speed,
     energy_terms_batch,
 )
-from edgeopt.solvers.batch import put_fields, take_batch, take_fields, where_fields
+from edgeopt.solvers.batch import put_fields, take_batch, take_fields
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -133,6 +152,7 @@ MAX_ITER = 120
 FALLBACK_MAX_ITER = 30  # outer (and inner) iterations of the nested fallback; converging solves take fewer
 DEEPER_GAPS = (1e-9, 1e-10)  # path gaps of the third chance (_deeper), tried in turn
 START_ROOM = 0.05  # below this spare share of tau the start blends in the minimum-latency rows
+_PARALLEL_LOCK = threading.Lock()  # one caller at a time in the parallel kernel (path_kernel docstring)
 
 
 @dataclass
@@ -145,68 +165,32 @@ class _Vars:
     Z: FloatArray  # (S, K, N, 2), 0 where the link does not exist
     F: FloatArray  # (S, K), 0 at the master
 
-    def parts(self) -> tuple[FloatArray, ...]:
-        return (self.e, self.T, self.L, self.Z, self.F)
-
-    def step(self, d: _Vars, alpha: FloatArray) -> _Vars:
-        """``self + alpha d`` with one step length per instance."""
-        a1, a2 = alpha[:, None], alpha[:, None, None]
-        return _Vars(
-            self.e + a1 * d.e, self.T + a1 * d.T, self.L + a2 * d.L, self.Z + a2[..., None] * d.Z, self.F + a1 * d.F
-        )
-
 
 @dataclass
 class _Duals:
-    """Multipliers of the inequality families, in the order of :meth:`_Barrier.slacks`."""
+    """Multipliers of the inequality families: time sharing, CPU, link power, latency, FRD power, rows."""
 
     t: FloatArray  # time sharing (S, K, N)
     c: FloatArray  # CPU speed (S, K, N)
     p: FloatArray  # link power (S, K, N, 2), 0 where no link
     lat: FloatArray  # latency (S,)
     f: FloatArray  # FRD power (S, K), 0 at the master
-    e: FloatArray  # rows (S, K)
-
-    def parts(self) -> tuple[FloatArray, ...]:
-        return (self.t, self.c, self.p, self.lat, self.f, self.e)
-
-
-def _per_instance(x: FloatArray, alpha: FloatArray) -> FloatArray:
-    """``alpha`` (S,) shaped to multiply an array with the batch axis first."""
-    return alpha.reshape(alpha.shape + (1,) * (x.ndim - 1))
-
-
-@dataclass
-class _Linear:
-    """The Newton matrix of one iterate and what the right-hand sides need."""
-
-    v: _Vars
-    z: _Duals
-    inv: tuple[FloatArray, ...]  # 1 / slack per family (0 where absent)
-    grads: tuple[FloatArray, ...]  # energy gradients (per E0): local in L and e (per layer), Z, FRD in e and F
-    q_l: FloatArray
-    q_z: FloatArray
-    den: FloatArray
-    w_t: FloatArray
-    h_le: FloatArray
-    h_ef: FloatArray
-    h_ff: FloatArray
-    M: FloatArray
+    e: FloatArray  # rows (S, K), 0 where the rows are fixed
 
 
 class _Barrier:
-    """Scaled constants of a batch, the slacks and the primal-dual Newton system."""
+    """Scaled constants of a batch (module docstring), as the compiled path takes them."""
 
-    def __init__(self, params: Sequence[FogParams], fixed_rows: FloatArray | None = None) -> None:
+    def __init__(self, params: Sequence[FogParams], batch: FogBatch, fixed_rows: FloatArray | None = None) -> None:
         self.params = list(params)
-        # Rows held fixed (round_rows' candidates): e is then a constant, not an unknown.
-        self.fixed_e = None if fixed_rows is None else fixed_rows / np.array([p.d_y for p in self.params])[:, None]
-        self.row_free = np.full(len(self.params), fixed_rows is None)
         m = ClosedForms(self.params)
         self.model = m
         self.K, self.N = m.K, m.N
-        self.d_y = np.array([p.d_y for p in self.params])
-        self.tau = np.array([p.tau for p in self.params])
+        self.d_y = np.asarray(batch.d_y, dtype=float)
+        self.tau = np.asarray(batch.tau, dtype=float)
+        # Rows held fixed (round_rows' candidates): e is then a constant, not an unknown.
+        self.fixed_e = None if fixed_rows is None else fixed_rows / self.d_y[:, None]
+        self.row_free = np.full(self.tau.size, fixed_rows is None)
         tau3, dy3 = self.tau[:, None, None], self.d_y[:, None, None]
         self.link = m.mask.astype(float)  # 1 where the link exists
         self.frd = m.frd_mask.astype(float)
@@ -215,228 +199,48 @@ class _Barrier:
         self.delta = np.where(m.mask, m.bits / (m.B_link * self.tau[:, None, None, None]), 0.0)
         self.z_min = np.where(m.mask, self.delta / m.xmax, 0.0)
         self.gamma = m.gamma
-        self.pc = m.pc
+        self.pc = np.ascontiguousarray(m.pc, dtype=float)  # a broadcast view in ClosedForms
         btau = m.B_frd * self.tau[:, None]
         self.sigma = np.where(m.frd_mask, m.d_x * self.d_y[:, None] / btau, 0.0)
         self.zeta = np.where(m.frd_mask, m.frd_fixed / btau, 0.0)
         self.f_gamma = m.frd_gamma
-        self.f_pc = m.frd_pc
+        self.f_pc = np.ascontiguousarray(np.broadcast_to(m.frd_pc, self.sigma.shape), dtype=float)
         self.f_xmax = m.frd_xmax
-        self.ratio_f = self.sigma / self.f_xmax
         # Number of inequality constraints per instance (the complementarity pairs).
         self.m_bar = (
             2 * self.K * self.N + self.link.sum(axis=(1, 2, 3)) + 1 + self.frd.sum(axis=1) + self.K * self.row_free
         )
-        ones = np.ones(len(self.params))
-        self.masks: tuple[FloatArray, ...] = (
-            ones[:, None, None],
-            ones[:, None, None],
+        self.E0 = np.ones(self.tau.size)
+
+    def constants(self) -> tuple[FloatArray, ...]:
+        """The arrays :func:`~edgeopt.problems.fog.path_kernel.run_path` takes first, C-contiguous float64."""
+        arrays = (
+            self.c_local,
+            self.c_cpu,
             self.link,
-            ones,
+            self.delta,
+            self.z_min,
+            self.gamma,
+            self.pc,
+            self.tau,
             self.frd,
-            self.row_free[:, None] * np.ones((1, self.K)),
+            self.sigma,
+            self.zeta,
+            self.f_gamma,
+            self.f_pc,
+            self.f_xmax,
+            self.m_bar,
         )
-        self.E0 = np.ones(len(self.params))
-
-    def energy(self, v: _Vars) -> FloatArray:
-        """Energy of each instance in joules (the objective (24))."""
-        tau = self.tau
-        local = np.sum(self.c_local * v.e[:, :, None] ** 3 / v.L**2, axis=(1, 2))
-        Z = np.where(self.link > 0, v.Z, 1.0)
-        exchange = tau * np.sum(self.link * Z * (self.pc + np.expm1(self.delta / Z) / self.gamma), axis=(1, 2, 3))
-        F = np.where(self.frd > 0, v.F, 1.0)
-        yf = (self.sigma * v.e + self.zeta) / F
-        frd = tau * np.sum(self.frd * F * (self.f_pc + np.expm1(yf) / self.f_gamma), axis=1)
-        return np.asarray(local + exchange + frd)
-
-    def merit(self, v: _Vars, mu: FloatArray) -> FloatArray:
-        """The barrier function ``E / E0 - mu sum log(slacks)``; ``inf`` outside the domain."""
-        S = v.e.shape[0]
-        logs = np.zeros(S)
-        inside = np.ones(S, dtype=bool)
-        for si in self.slacks(v):
-            flat = si.reshape(S, -1)
-            inside &= np.all(flat > 0, axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                logs += np.sum(np.log(flat), axis=1)
-        return np.where(inside, self.energy(v) / self.E0 - mu * logs, np.inf)
-
-    def slacks(self, v: _Vars) -> tuple[FloatArray, ...]:
-        """Time-sharing, CPU, link-power, latency, FRD-power and row slacks (1 where absent)."""
-        return (
-            v.T[:, None, :] - v.L - v.Z.sum(axis=-1),
-            v.L - self.c_cpu * v.e[:, :, None],
-            np.where(self.link > 0, v.Z - self.z_min, 1.0),
-            1.0 - v.F.sum(axis=1) - v.T.sum(axis=1),
-            np.where(self.frd > 0, v.F - (self.sigma * v.e + self.zeta) / self.f_xmax, 1.0),
-            np.where(self.row_free[:, None], v.e, 1.0),
-        )
-
-    def slack_steps(self, dv: _Vars) -> tuple[FloatArray, ...]:
-        """The change of every slack along ``dv`` (all constraints are linear)."""
-        return (
-            dv.T[:, None, :] - dv.L - dv.Z.sum(axis=-1),
-            dv.L - self.c_cpu * dv.e[:, :, None],
-            self.link * dv.Z,
-            -dv.F.sum(axis=1) - dv.T.sum(axis=1),
-            self.frd * (dv.F - self.ratio_f * dv.e),
-            self.row_free[:, None] * dv.e,
-        )
-
-    def linearise(self, v: _Vars, z: _Duals) -> _Linear:
-        """Hessian of the energy plus ``A^T (z / s) A``, reduced to ``(e, T)`` (module docstring)."""
-        S, K, N = v.e.shape[0], self.K, self.N
-        s = self.slacks(v)
-        inv = tuple(mask / si for si, mask in zip(s, self.masks, strict=True))
-        it, ic, ip, il, jf, ie = inv
-        scale = 1.0 / self.E0
-        # Local energy c e^3 / L^2 (per E0) and its derivatives.
-        cl = self.c_local * scale[:, None, None]
-        r = v.e[:, :, None] / v.L
-        f_L = -2.0 * cl * r**3
-        f_LL = 6.0 * cl * r**3 / v.L
-        f_e = 3.0 * cl * r**2
-        f_ee = 6.0 * cl * r / v.L
-        f_eL = -6.0 * cl * r**2 / v.L
-        # Exchange tau Z (pc + expm1(delta / Z) / gamma).
-        cx = (self.tau * scale)[:, None, None, None]
-        Z = np.where(self.link > 0, v.Z, 1.0)
-        y = self.delta / Z
-        ey = np.exp(y)
-        g_Z = self.link * cx * (self.pc + (np.expm1(y) - y * ey) / self.gamma)
-        h_Z = cx * y**2 * ey / (self.gamma * Z)
-        # FRD tau F (pc + expm1((sigma e + zeta) / F) / gamma_f).
-        cf = (self.tau * scale)[:, None]
-        F = np.where(self.frd > 0, v.F, 1.0)
-        yf = (self.sigma * v.e + self.zeta) / F
-        eyf = self.frd * np.exp(yf) * cf / self.f_gamma
-        fr_e = self.sigma * eyf
-        fr_F = self.frd * cf * self.f_pc + (np.expm1(yf) - yf * np.exp(yf)) * self.frd * cf / self.f_gamma
-        fr_ee = self.sigma**2 * eyf / F
-        fr_eF = -self.sigma * yf * eyf / F
-        fr_FF = yf**2 * eyf / F
-        # Weights z / s of the linearised complementarity.
-        w_t, w_c, w_p, w_l, w_f, w_e = (zi * ii for zi, ii in zip(z.parts(), inv, strict=True))
-        # (L, Z_above, Z_below) blocks: diag(h) + w_t 11^T, inverted by Sherman-Morrison.
-        q_l = 1.0 / (f_LL + w_c)
-        q_z = self.link / np.where(self.link > 0, h_Z + w_p, 1.0)
-        s1 = q_l + q_z.sum(axis=-1)
-        den = 1.0 + w_t * s1
-        h_le = f_eL - self.c_cpu * w_c
-        h_ee = (
-            np.sum(f_ee + self.c_cpu**2 * w_c - h_le**2 * (q_l - w_t * q_l**2 / den), axis=2)
-            + fr_ee
-            + self.ratio_f**2 * w_f
-            + w_e
-        )
-        h_ff = fr_FF + w_f + (1.0 - self.frd)  # 1 pins the master's (absent) F
-        h_ef = fr_eF - self.ratio_f * w_f
-        # Unknowns (de, dT, lambda_L, lambda_nu): dF is eliminated and the latency
-        # barrier's rank-one term w_l (1_T + 1_F)(1_T + 1_F)^T carried by lambda_L.
-        n = K + N + 2
-        M = np.zeros((S, n, n))
-        ke, kt = np.arange(K), K + np.arange(N)
-        M[:, ke, ke] = h_ee - h_ef**2 / h_ff
-        h_et = h_le * w_t * q_l / den
-        M[:, :K, K : K + N] = h_et
-        M[:, K : K + N, :K] = np.transpose(h_et, (0, 2, 1))
-        M[:, kt, kt] = np.sum(w_t - w_t**2 * s1 / den, axis=1)
-        M[:, K : K + N, K + N] = 1.0
-        M[:, K + N, K : K + N] = 1.0
-        e_l = -h_ef * self.frd / h_ff
-        M[:, :K, K + N] = e_l
-        M[:, K + N, :K] = e_l
-        M[:, K + N, K + N] = -np.sum(self.frd / h_ff, axis=1) - 1.0 / w_l
-        M[:, :K, K + N + 1] = 1.0
-        M[:, K + N + 1, :K] = 1.0
-        fixed = ~self.row_free
-        if fixed.any():  # rows held fixed: de = 0 and no row-sum multiplier
-            M[fixed, :K, :] = 0.0
-            M[fixed, :, :K] = 0.0
-            M[fixed, K + N + 1, :] = 0.0
-            M[fixed, :, K + N + 1] = 0.0
-            M[np.flatnonzero(fixed)[:, None], ke, ke] = 1.0
-            M[fixed, K + N + 1, K + N + 1] = 1.0
-        return _Linear(v, z, inv, (f_L, f_e, g_Z, fr_e, fr_F), q_l, q_z, den, w_t, h_le, h_ef, h_ff, M)
-
-    def direction(
-        self, lin: _Linear, targets: tuple[FloatArray, ...]
-    ) -> tuple[_Vars, tuple[FloatArray, ...], tuple[FloatArray, ...], FloatArray, BoolArray, _Vars]:
-        """Newton direction aiming at ``s * z = targets``; returns ``(dv, ds, dz, nu_scaled, ok, grad)``.
-
-        ``grad`` is the gradient of ``E / E0 - sum targets log(s)`` (the
-        barrier function when every target is ``mu``).
-
-        ``nu_scaled`` is minus the multiplier of ``sum e = 1``: the row marginal ``dE/de / E0``.
-        """
-        S, K, N = lin.v.e.shape[0], self.K, self.N
-        it, ic, ip, il, jf, ie = lin.inv
-        rt, rc, rp, rl, rf, re = targets
-        f_L, f_e, g_Zf, fr_e, fr_F = lin.grads
-        g_L = f_L + rt * it - rc * ic
-        g_Z = g_Zf + self.link * (rt * it)[..., None] - rp * ip
-        g_T = -np.sum(rt * it, axis=1) + (rl * il)[:, None]
-        g_F = self.frd * (fr_F - rf * jf + (rl * il)[:, None])
-        g_e = np.sum(f_e + self.c_cpu * rc * ic, axis=2) + fr_e + self.ratio_f * rf * jf - re * ie
-        q_l, q_z, den, w_t, h_le = lin.q_l, lin.q_z, lin.den, lin.w_t, lin.h_le
-        qg = q_l * g_L + np.sum(q_z * g_Z, axis=-1)
-        rhs_e = -g_e + np.sum(h_le * (q_l * g_L - w_t * q_l * qg / den), axis=2)
-        rhs_T = -g_T - np.sum(w_t * qg / den, axis=1)
-        rhs_F = -g_F
-        rhs = np.concatenate(
-            [
-                rhs_e - lin.h_ef * rhs_F / lin.h_ff,
-                rhs_T,
-                -np.sum(self.frd * rhs_F / lin.h_ff, axis=1, keepdims=True),
-                np.zeros((S, 1)),
-            ],
-            axis=1,
-        )
-        M = lin.M
-        rhs[:, :K] *= self.row_free[:, None]
-        ok = np.all(np.isfinite(M), axis=(1, 2)) & np.all(np.isfinite(rhs), axis=1)
-        if not ok.all():
-            M = np.where(ok[:, None, None], M, np.eye(M.shape[1]))
-            rhs = np.where(ok[:, None], rhs, 0.0)
-        try:
-            sol = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            sol = np.zeros_like(rhs)
-            for i in range(S):  # only after a singular system: find which instance it was
-                try:
-                    sol[i] = np.linalg.solve(M[i], rhs[i])
-                except np.linalg.LinAlgError:
-                    ok[i] = False
-        de, dT, lam_l = sol[:, :K], sol[:, K : K + N], sol[:, K + N]
-        dF = self.frd * (rhs_F - lin.h_ef * de - self.frd * lam_l[:, None]) / lin.h_ff
-        # Back-substitution for the eliminated (L, Z) blocks.
-        v_L = g_L + h_le * de[:, :, None] - w_t * dT[:, None, :]
-        v_Z = g_Z - self.link * (w_t * dT[:, None, :])[..., None]
-        qv = q_l * v_L + np.sum(q_z * v_Z, axis=-1)
-        dL = -(q_l * v_L - w_t * q_l * qv / den)
-        dZ = -(q_z * v_Z - (w_t * qv / den)[..., None] * q_z)
-        dv = _Vars(de, dT, dL, dZ, dF)
-        ds = self.slack_steps(dv)
-        dz = tuple(
-            ri * ii - zi - zi * ii * dsi for ri, ii, zi, dsi in zip(targets, lin.inv, lin.z.parts(), ds, strict=True)
-        )
-        ok &= np.all(np.isfinite(sol), axis=1)
-        return dv, ds, dz, -sol[:, K + N + 1], ok, _Vars(g_e, g_T, g_L, g_Z, g_F)
-
-
-def _to_boundary(values: tuple[FloatArray, ...], steps: tuple[FloatArray, ...], keep: float) -> FloatArray:
-    """Largest step (at most 1) that keeps a fraction ``1 - keep`` of every entry positive."""
-    alpha = np.ones(values[0].shape[0])
-    for x, dx in zip(values, steps, strict=True):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(dx < 0, -x / dx, np.inf)
-        alpha = np.minimum(alpha, keep * ratio.reshape(ratio.shape[0], -1).min(axis=1))
-    return alpha
+        # One compiled signature: numba specialises on dtype and layout.
+        return tuple(np.ascontiguousarray(a, dtype=np.float64) for a in arrays)
 
 
 def _start(bar: _Barrier) -> tuple[_Vars, BoolArray]:
     """A strictly feasible start: rows by CPU speed, every time stretched from its minimum.
 
+    The rows are those of :func:`~edgeopt.problems.fog.min_latency.initial_rows`
+    (in proportion to ``f_max / c``), from the batch's arrays: the cycles
+    per row of the first layer are ``c`` times a constant of the instance.
     Where those rows leave less than :data:`START_ROOM` of the budget to
     spare, they are blended with the rows of the minimum latency (the LP of
     :func:`~edgeopt.problems.fog.min_latency.minimum_latency`): the latency at
@@ -449,7 +253,8 @@ def _start(bar: _Barrier) -> tuple[_Vars, BoolArray]:
     if bar.fixed_e is not None:
         e = bar.fixed_e.copy()
         return _stretched(bar, e, _start_latency(bar, e))
-    e = np.stack([initial_rows(p) / p.d_y for p in bar.params])
+    speed = bar.model.fmax[:, :, 0] / bar.model.a[:, :, 0]
+    e = speed / speed.sum(axis=1, keepdims=True)
     total = _start_latency(bar, e)
     tight = np.flatnonzero(~(total < 1.0 - START_ROOM))
     ok = np.ones(e.shape[0], dtype=bool)
@@ -466,7 +271,7 @@ def _start(bar: _Barrier) -> tuple[_Vars, BoolArray]:
             continue
         theta = min(1.0, 0.5 * (1.0 - l_lp) / max(l_init - l_lp, 1e-300))
         e[i] = (1.0 - theta) * rows / p.d_y + theta * e[i]
-    v, fits = _stretched(bar, e, _start_latency(bar, e))
+    v, fits = _stretched(bar, e, _start_latency(bar, e) if tight.size else total)
     return v, ok & fits
 
 
@@ -503,97 +308,55 @@ def latency_at_full_speed_rows(p: FogParams) -> tuple[float, FloatArray] | None:
 
 
 def _path(
-    bar: _Barrier, max_iter: int, gap_target: float = GAP_TARGET, warm: tuple[_Vars, _Duals] | None = None
+    bar: _Barrier,
+    max_iter: int,
+    gap_target: float = GAP_TARGET,
+    warm: tuple[_Vars, _Duals] | None = None,
+    start: tuple[_Vars, BoolArray] | None = None,
 ) -> tuple[_Vars, _Duals, FloatArray, BoolArray, FloatArray]:
     """Primal-dual path following (a fixed centring parameter, Armijo on the barrier function).
 
     Returns the point, the multipliers, the row price, convergence and the
-    iterations per instance. Finished instances leave the batch, so the work
-    follows the instances still iterating. ``warm`` continues from an earlier
-    end point of the path (its ``(v, z)``, with ``bar.E0`` as it left it), for
-    a smaller ``gap_target``: the iterates are those a cold run would take.
+    iterations per instance. Each instance iterates until its own end test
+    (compiled, :func:`edgeopt.problems.fog.path_kernel.run_path`). ``warm``
+    continues from an earlier end point of the path (its ``(v, z)``, with
+    ``bar.E0`` as it left it), for a smaller ``gap_target``: the iterates
+    are those a cold run would take. A cold start sets ``bar.E0`` to the
+    start's energy (1 where the start failed; those instances do not
+    iterate and end unconverged); ``start`` is :func:`_start`'s answer if
+    the caller already has it.
     """
+    S, K, N = bar.tau.size, bar.K, bar.N
     if warm is None:
-        v, ok = _start(bar)
-        bar.E0 = np.where(ok, bar.energy(v), 1.0)
-        mu0 = MU_START / bar.m_bar
-        z = _Duals(*[mask * _per_instance(si, mu0) / si for si, mask in zip(bar.slacks(v), bar.masks, strict=True)])
+        v, run = _start(bar) if start is None else start
+        shapes = ((S, K, N), (S, K, N), (S, K, N, 2), (S,), (S, K), (S, K))
+        z = _Duals(*(np.zeros(shape) for shape in shapes))  # written by the kernel's cold start
+        bar.E0 = np.ones(S)
     else:
         v, z = warm
-        ok = np.ones(v.e.shape[0], dtype=bool)
-    S = v.e.shape[0]
-    everyone = np.ones(S, dtype=bool)
-    out_v, out_z = take_fields(v, everyone), take_fields(z, everyone)
-    out_nu = np.zeros(S)
+        run = np.ones(S, dtype=bool)
+        bar.E0 = np.array(bar.E0, dtype=np.float64)
+    # Copies, C-contiguous float64 (one compiled signature): the kernel works in place.
+    v = _Vars(*(np.array(a, dtype=np.float64, order="C") for a in (v.e, v.T, v.L, v.Z, v.F)))
+    z = _Duals(*(np.array(a, dtype=np.float64, order="C") for a in (z.t, z.c, z.p, z.lat, z.f, z.e)))
+    nu = np.zeros(S)
     converged = np.zeros(S, dtype=bool)
     iterations = np.zeros(S)
-    idx = np.flatnonzero(ok)
-    cur = take_batch(bar, ok, nested=(ClosedForms,))  # the batch's ClosedForms is restricted with it
-    v, z, nu = take_fields(v, ok), take_fields(z, ok), np.zeros(idx.size)
-    for _ in range(max_iter):
-        if idx.size == 0:
-            break
-        s = cur.slacks(v)
-        gap = _dot(z.parts(), s)
-        # The gap must be small against the energy and against the value of the
-        # latency budget, phi tau (z.lat in these units): where the energy hardly
-        # depends on the layer times, the multipliers the local phase starts from
-        # are only accurate once the gap is small on that scale too.
-        done = gap <= gap_target * np.minimum(cur.energy(v) / cur.E0, z.lat)
-        if done.any():
-            converged[idx[done]] = True
-            put_fields(out_v, idx[done], take_fields(v, done))
-            put_fields(out_z, idx[done], take_fields(z, done))
-            out_nu[idx[done]] = nu[done]
-            keep = ~done
-            cur, v, z, nu, idx, gap = (
-                take_batch(cur, keep, nested=(ClosedForms,)),
-                take_fields(v, keep),
-                take_fields(z, keep),
-                nu[keep],
-                idx[keep],
-                gap[keep],
-            )
-            s = tuple(si[keep] for si in s)
-            if idx.size == 0:
-                break
-        iterations[idx] += 1
-        lin = cur.linearise(v, z)
-        # Aim at the central point whose gap is SIGMA times the current one: the
-        # Newton direction of the barrier function Phi_mu in the primal-dual
-        # metric, hence a descent direction for Phi_mu.
-        mu = SIGMA * gap / cur.m_bar
-        targets = tuple(mask * _per_instance(zi, mu) for zi, mask in zip(z.parts(), cur.masks, strict=True))
-        dv, ds, dz, nu, live, grad = cur.direction(lin, targets)
-        a_p = np.where(live, _to_boundary(s, ds, KEEP), 0.0)
-        a_d = np.where(live, _to_boundary(z.parts(), dz, KEEP), 0.0)
-        # Backtrack the primal step on Phi_{sigma mu} (Armijo); the dual step is not searched.
-        phi0 = cur.merit(v, mu)
-        slope = _dot(grad.parts(), dv.parts())
-        accepted = ~live
-        new = v
-        for _ls in range(30):
-            trial = v.step(dv, a_p)
-            val = cur.merit(trial, mu)
-            good = ~accepted & np.isfinite(val) & (val <= phi0 + 1e-4 * a_p * np.minimum(slope, 0.0))
-            new = where_fields(good, trial, new)
-            accepted |= good
-            if accepted.all():
-                break
-            a_p = np.where(accepted, a_p, 0.5 * a_p)
-        v = new
-        z = _Duals(*[zi + _per_instance(zi, a_d) * dzi for zi, dzi in zip(z.parts(), dz, strict=True)])
-        failed = ~(live & accepted)
-        if failed.any():  # no usable step: leave the batch unconverged
-            put_fields(out_v, idx[failed], take_fields(v, failed))
-            put_fields(out_z, idx[failed], take_fields(z, failed))
-            keep = ~failed
-            cur = take_batch(cur, keep, nested=(ClosedForms,))
-            v, z, nu, idx = take_fields(v, keep), take_fields(z, keep), nu[keep], idx[keep]
-    if idx.size:
-        put_fields(out_v, idx, v)
-        put_fields(out_z, idx, z)
-    return out_v, out_z, out_nu, converged, iterations
+    args: list[Any] = [*bar.constants(), np.ascontiguousarray(bar.row_free, dtype=np.bool_), bar.E0]
+    args += [v.e, v.T, v.L, v.Z, v.F, z.t, z.c, z.p, z.lat, z.f, z.e]
+    args += [np.ascontiguousarray(run, dtype=np.bool_), warm is None, int(max_iter), float(gap_target)]
+    args += [float(SIGMA), float(MU_START), float(KEEP), nu, converged, iterations]
+    threads = numba.get_num_threads()  # numba's count for this thread (NUMBA_NUM_THREADS, set_num_threads)
+    # Spread a batch over the threads; the answers are those of the serial loop, bit for bit. The
+    # lock keeps a second Python thread out of numba's workqueue layer (it aborts on concurrent use).
+    if threads > 1 and S >= path_kernel.PARALLEL_MIN * threads and _PARALLEL_LOCK.acquire(blocking=False):
+        try:
+            path_kernel.run_path_parallel(*args)
+        finally:
+            _PARALLEL_LOCK.release()
+    else:
+        path_kernel.run_path(*args)
+    return v, z, nu, converged, iterations
 
 
 def _path_point(bar: _Barrier, v: _Vars) -> dict[str, FloatArray]:
@@ -639,12 +402,6 @@ def _path_multipliers(bar: _Barrier, batch: FogBatch, z: _Duals) -> tuple[FloatA
     total = beta.sum(axis=1, keepdims=True)
     beta = beta * np.where(total > 0, phi[:, None, None] / np.where(total > 0, total, 1.0), 1.0)
     return phi, best_row_price(batch, phi, beta), beta
-
-
-def _dot(a: Sequence[FloatArray], b: Sequence[FloatArray]) -> FloatArray:
-    """``sum_i a_i . b_i`` per instance."""
-    S = a[0].shape[0]
-    return np.asarray(sum(np.sum((ai * bi).reshape(S, -1), axis=1) for ai, bi in zip(a, b, strict=True)))
 
 
 def solve_batch(params: Sequence[FogParams], *, max_iter: int = MAX_ITER) -> list[Solution]:
@@ -693,14 +450,11 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
     start = time.perf_counter()
     # A budget far below the minimum latency (tau ~ 1e-300) makes tau^2 underflow in the
     # scaled constants; such instances fail the start and are reported infeasible.
+    batch = FogBatch.of(params)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        bar = _Barrier(params)
-    # Trial points outside the domain give inf or NaN, which the steps' finiteness
-    # tests reject; they are expected, so numpy is told not to warn about them.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        bar = _Barrier(params, batch)
         v, z, nu_scaled, converged, iterations = _path(bar, max_iter)
     # Local phase: Newton on the KKT conditions from the end of the path.
-    batch = FogBatch.of(params)
     x, (phi, nu, beta), cert, polished, pt, polish_iterations = _local_phase(bar, batch, v, z, nu_scaled)
     path_converged = converged.copy()
     converged &= polished
@@ -945,10 +699,11 @@ def solve_fixed_rows_batch(
     rows = np.asarray(rows, dtype=float)
     start = time.perf_counter()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        bar = _Barrier(params, fixed_rows=rows)
-        fits = _start(bar)[1]
-        v, z, _nu, converged, iterations = _path(bar, max_iter, gap_target)
         batch = FogBatch.of(params)
+        bar = _Barrier(params, batch, fixed_rows=rows)
+        first = _start(bar)
+        fits = first[1]
+        v, z, _nu, converged, iterations = _path(bar, max_iter, gap_target, start=first)
         x = _path_point(bar, v)
         phi, _, beta = _path_multipliers(bar, batch, z)
         bound = dual_function_batch(batch, phi, np.zeros(len(params)), beta, fixed_rows=rows)

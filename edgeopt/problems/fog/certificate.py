@@ -37,29 +37,22 @@ returned point, independently of the closed forms the solver used.
 
 from __future__ import annotations
 
-import dataclasses
+import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from edgeopt.core.errors import SolverError
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.problems.fog.model import (
-    ABOVE,
-    BELOW,
-    FogBatch,
-    FogLayout,
-    FogParams,
-    constraint_violations_batch,
-    energy_terms,
-    energy_terms_batch,
-)
-from edgeopt.solvers.lambert import priced_spectral_efficiency
+from edgeopt.problems.fog.model import FogBatch, FogLayout, FogParams, energy_terms
+from edgeopt.solvers.lambert import spectral_efficiency_scalar
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -67,68 +60,547 @@ BoolArray = NDArray[np.bool_]
 #: Largest relative KKT residual, duality gap and constraint violation of an ``OPTIMAL`` answer.
 CERTIFIED = 1e-9
 
+#: The entries of ``KKTReport.details``, in order, by family (the kernel's first columns).
+PRIMAL_DETAILS = (
+    "rows_sum",
+    "rows_nonneg",
+    "frd_rate",
+    "frd_power",
+    "cpu_speed",
+    "exchange_rate",
+    "exchange_power",
+    "layer_time",
+    "latency",
+    "nonnegativity",
+)
+STATIONARITY_DETAILS = ("t_layer", "local", "exchange", "frd", "rows")
+DUAL_DETAILS = ("phi", "beta", "cpu_floor", "exchange_cap", "frd_cap", "rows_lower")
+COMPLEMENTARITY_DETAILS = ("rate", "latency", "layer_time")
+_PRIMAL_KEYS = tuple(f"primal.{name}" for name in PRIMAL_DETAILS)
+_DETAIL_KEYS = (
+    _PRIMAL_KEYS
+    + tuple(f"stationarity.{name}" for name in STATIONARITY_DETAILS)
+    + tuple(f"dual.{name}" for name in DUAL_DETAILS)
+    + tuple(f"complementarity.{name}" for name in COMPLEMENTARITY_DETAILS)
+)
 
-def _priced_efficiencies(*products: FloatArray) -> list[FloatArray]:
-    """The priced spectral efficiency ``x(w gamma)`` of several arrays of ``w gamma``, in one Lambert call.
+# Columns of the kernel's output (one row per instance): the details above, then the four family maxima, the
+# energy by part, the dual bound and the relative duality gap.
+_N_PRIMAL = len(PRIMAL_DETAILS)
+_N_DETAILS = len(_DETAIL_KEYS)
+_C_STAT = _N_PRIMAL  # first stationarity column
+_C_DUAL = _C_STAT + len(STATIONARITY_DETAILS)
+_C_COMP = _C_DUAL + len(DUAL_DETAILS)
+_C_PRIMAL_MAX, _C_DUAL_MAX, _C_STAT_MAX, _C_COMP_MAX = range(_N_DETAILS, _N_DETAILS + 4)
+_C_FRD, _C_LOCAL, _C_EXCHANGE, _C_TOTAL = range(_N_DETAILS + 4, _N_DETAILS + 8)
+_C_BOUND, _C_GAP = _N_DETAILS + 8, _N_DETAILS + 9
+_N_COLUMNS = _N_DETAILS + 10
+_ENERGY_COLUMNS = {"frd": _C_FRD, "local": _C_LOCAL, "exchange": _C_EXCHANGE, "total": _C_TOTAL}
 
-    One vectorised call costs about as much as one per array, so the arrays are
-    flattened into one and split again (each keeps its shape).
-    """
-    flat = priced_spectral_efficiency(np.concatenate([np.ravel(y) for y in products]))
-    parts, start = [], 0
-    for y in products:
-        parts.append(flat[start : start + y.size].reshape(y.shape))
-        start += y.size
-    return parts
+#: Entries of ``Solution.x`` the check reads, in the order of the point pack (``f_cpu`` is implied by the times).
+_POINT_NAMES = (
+    "rows",
+    "t_frd",
+    "p_frd",
+    "t_layer",
+    "t_loc",
+    "t_exc_above",
+    "p_exc_above",
+    "t_exc_below",
+    "p_exc_below",
+)
+
+_TINY = 1e-300  # the floor of every scale a residual is divided by
 
 
-def _priced_transmission_cost_per_bit(
-    x_priced: FloatArray, w: FloatArray, gamma: FloatArray, xmax: FloatArray, bandwidth: float | FloatArray
+# ----------------------------------------------------------------------------- packing
+# The kernels read one instance from two flat float64 rows: the parameter pack (_pack_params) and the point
+# pack (_pack_points). Flat rows keep the compiled signature to two 2-D arrays whatever the caller holds
+# (read-only views, integer arrays, a batch of one), so numba compiles each kernel once.
+#
+# Parameter pack of an instance with K nodes and N layers, in this order:
+#   7 scalars     d_x, d_y, tau, bandwidth, noise_psd, p_max[master], p_circuit[master]
+#   7 x (K,)      kappa, f_max, p_max, p_circuit, gain_frd, frd_mask, frd_fixed_bits
+#   (K, N)        cycles_per_row
+#   3 x (K, N, 2) link_mask, link_bits, link_gain (direction last: ABOVE, BELOW)
+# Point pack: rows, t_frd, p_frd (K each), t_layer (N), t_loc, t_exc_above, p_exc_above, t_exc_below,
+# p_exc_below (K x N each), then phi, nu, beta (K x N) and 1.0 where the multipliers are given (else 0).
+
+
+def _pack_params(b: FogBatch) -> FloatArray:
+    """The parameter pack of every instance of ``b``, shape (S, 7 + 7K + 7KN)."""
+    lay = b.layout
+    S = b.d_y.shape[0]
+    parts = (
+        b.d_x,
+        b.d_y,
+        b.tau,
+        b.bandwidth,
+        b.noise_psd,
+        b.p_max_master,
+        b.p_circuit_master,
+        b.kappa,
+        b.f_max,
+        b.p_max,
+        b.p_circuit,
+        b.gain_frd,
+        lay.frd_mask,
+        lay.frd_fixed_bits,
+        lay.cycles_per_row,
+        lay.link_mask,
+        lay.link_bits,
+        lay.link_gain,
+    )
+    return np.concatenate([np.reshape(a, (S, -1)) for a in parts], axis=1, dtype=np.float64)
+
+
+def _params_row(p: FogParams) -> FloatArray:
+    """The parameter pack of one instance, straight from its fields: row ``i`` of ``_pack_params(FogBatch.of(...))``."""
+    lay = p.layout
+    m = p.master
+    head = np.array([p.d_x, p.d_y, p.tau, p.bandwidth, p.noise_psd, p.p_max[m], p.p_circuit[m]])
+    parts = (head, p.kappa, p.f_max, p.p_max, p.p_circuit, p.gain_frd, lay.frd_mask, lay.frd_fixed_bits)
+    tables = (lay.cycles_per_row, lay.link_mask, lay.link_bits, lay.link_gain)
+    return np.concatenate(parts + tuple(t.ravel() for t in tables), dtype=np.float64)
+
+
+def _point_row(p: FogParams, solution: Solution) -> tuple[FloatArray, bool]:
+    """The point pack of one solution (its multipliers zero where it has none), and whether it has them."""
+    x = solution.x
+    parts = [np.ravel(x[name]) for name in _POINT_NAMES]
+    duals = _multipliers(p, solution)
+    if duals is None:
+        parts.append(np.zeros(p.K * p.n_layers + 3))
+    else:
+        phi, nu, beta = duals
+        parts += [np.array([phi, nu]), beta.ravel(), _ONE]
+    return np.concatenate(parts, dtype=np.float64), duals is not None
+
+
+_ONE = np.ones(1)
+
+
+def _pack_points(
+    x: dict[str, Any], phi: Any = None, nu: Any = None, beta: Any = None, has_duals: Any = None
 ) -> FloatArray:
-    """``min_t [t w + t (e^{D/(Bt)} - 1)/gamma] / D`` under the power cap ``x <= xmax``.
-
-    ``x_priced`` is the uncapped optimum :func:`priced_spectral_efficiency` of ``w gamma``
-    (:func:`_priced_efficiencies`).
-    """
-    x = np.minimum(x_priced, xmax)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = (w + np.expm1(x) / gamma) / (bandwidth * x)
-    return np.where(x > 0, value, 1.0 / (bandwidth * gamma))
-
-
-def _local_cost_per_cycle(beta: FloatArray, kappa: FloatArray, fmax: FloatArray) -> FloatArray:
-    """``min_{rho >= 1/fmax} kappa / rho^2 + beta rho``."""
-    capped = beta >= 2.0 * kappa * fmax**3
-    return np.where(capped, kappa * fmax**2 + beta / fmax, 3.0 * np.cbrt(kappa / 4.0) * np.cbrt(beta) ** 2)
-
-
-#: Names of the :class:`FogLayout` tables, in field order (for :func:`_batch_of_one`).
-_LAYOUT_FIELDS = tuple(field.name for field in dataclasses.fields(FogLayout))
+    """The point pack of a batch: ``x`` with the batch axis first, multipliers (S,), (S,), (S, K, N) or None."""
+    rows = np.asarray(x["rows"])
+    S = rows.shape[0]
+    parts: list[Any] = [np.reshape(x[name], (S, -1)) for name in _POINT_NAMES]
+    if beta is None:
+        parts.append(np.zeros((S, 2 + parts[4].shape[1] + 1)))
+    else:
+        flag = np.ones((S, 1)) if has_duals is None else np.reshape(has_duals, (S, 1))
+        parts += [np.reshape(phi, (S, 1)), np.reshape(nu, (S, 1)), np.reshape(beta, (S, -1)), flag]
+    return np.concatenate(parts, axis=1, dtype=np.float64)
 
 
 def _batch_of_one(p: FogParams) -> FogBatch:
     """``FogBatch.of([p])`` without its stacking: every field of ``p`` viewed with a batch axis of one.
 
     The same values (and dtypes) as ``FogBatch.of([p])``, at a fraction of the
-    cost, for the one-instance entry points (:func:`kkt_report`, :func:`dual_function`).
+    cost, for the one-instance entry points (:func:`kkt_report_batch` on one
+    instance, :func:`dual_function`).
     """
     lay = p.layout
-    one = np.newaxis
     return FogBatch(
-        d_x=np.asarray(p.d_x)[one],
-        d_y=np.asarray(p.d_y)[one],
-        tau=np.asarray(p.tau)[one],
-        bandwidth=np.asarray(p.bandwidth)[one],
-        noise_psd=np.asarray(p.noise_psd)[one],
-        kappa=p.kappa[one],
-        f_max=p.f_max[one],
-        p_max=p.p_max[one],
-        p_circuit=p.p_circuit[one],
-        gain_frd=p.gain_frd[one],
+        d_x=np.array([p.d_x]),
+        d_y=np.array([p.d_y]),
+        tau=np.array([p.tau]),
+        bandwidth=np.array([p.bandwidth]),
+        noise_psd=np.array([p.noise_psd]),
+        kappa=p.kappa[None],
+        f_max=p.f_max[None],
+        p_max=p.p_max[None],
+        p_circuit=p.p_circuit[None],
+        gain_frd=p.gain_frd[None],
         p_max_master=p.p_max[p.master : p.master + 1],
         p_circuit_master=p.p_circuit[p.master : p.master + 1],
-        layout=FogLayout(**{name: getattr(lay, name)[one] for name in _LAYOUT_FIELDS}),
+        layout=FogLayout(
+            columns=lay.columns[None],
+            macs_per_row=lay.macs_per_row[None],
+            cycles_per_row=lay.cycles_per_row[None],
+            link_mask=lay.link_mask[None],
+            link_bits=lay.link_bits[None],
+            link_gain=lay.link_gain[None],
+            frd_mask=lay.frd_mask[None],
+            frd_fixed_bits=lay.frd_fixed_bits[None],
+        ),
     )
+
+
+# ----------------------------------------------------------------------------- scalar pieces (compiled)
+# error_model="numpy": a division by zero gives inf or NaN as in numpy (a layer given no time, a node given no
+# rows), never a ZeroDivisionError; NaN then fails every test of the contract.
+
+
+@njit(cache=True, error_model="numpy")
+def _max(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``max(a, b)`` that keeps a NaN of either side (as ``np.maximum``), so a NaN never passes a check."""
+    return a if (a >= b or a != a) else b
+
+
+@njit(cache=True, error_model="numpy")
+def _min(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``min(a, b)`` that keeps a NaN of either side (as ``np.minimum``)."""
+    return a if (a <= b or a != a) else b
+
+
+@njit(cache=True, error_model="numpy")
+def _cost_per_bit(w: float, gamma: float, xmax: float, bandwidth: float) -> float:  # pragma: no cover - compiled
+    """``min_t [t w + t (e^{D/(Bt)} - 1)/gamma] / D`` under the power cap ``x <= xmax`` (price ``w`` per second).
+
+    The minimiser's spectral efficiency is ``x(w gamma)`` (:func:`~edgeopt.solvers.lambert.spectral_efficiency_scalar`),
+    capped at ``xmax``; ``1 / (B gamma)`` when it is 0 (``w = 0``).
+    """
+    x = _min(spectral_efficiency_scalar(w * gamma), xmax)
+    if x > 0.0:
+        return (w + math.expm1(x) / gamma) / (bandwidth * x)
+    return 1.0 / (bandwidth * gamma)
+
+
+@njit(cache=True, error_model="numpy")
+def _local_cost(beta: float, kappa: float, fmax: float) -> float:  # pragma: no cover - compiled
+    """``h(beta) = min_{rho >= 1/fmax} kappa / rho^2 + beta rho``: the least priced energy of one cycle."""
+    if beta >= 2.0 * kappa * fmax**3:
+        return kappa * fmax**2 + beta / fmax
+    return 3.0 * np.cbrt(kappa / 4.0) * np.cbrt(beta) ** 2
+
+
+@njit(cache=True, error_model="numpy")
+def _transmission(
+    power: float, gamma: float, p_max: float, w: float, bandwidth: float
+) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """Stationarity residual, cap multiplier and rate multiplier of one transmission.
+
+    In the convex ``(t, E)`` form, with ``s = p gamma`` and ``Q = (1+s) ln(1+s) - s``:
+    ``dL/dE = 1 - mu B gamma / (1 + s) + xi = 0`` and
+    ``dL/dt = w - mu B [ln(1+s) - s/(1+s)] - xi p_max = 0``. Below the cap
+    ``xi = 0`` and the residual is ``w - Q / gamma``; at the cap ``xi`` solves
+    both and must be ``>= 0``.
+    """
+    s = power * gamma
+    q_over_gamma = ((1.0 + s) * math.log1p(s) - s) / gamma
+    excess = w - q_over_gamma
+    if power >= p_max * (1.0 - 1e-9):
+        xi = excess / (q_over_gamma + p_max)
+        resid = 0.0
+    else:
+        xi = 0.0
+        resid = excess / _max(w, q_over_gamma)
+    return resid, xi, (1.0 + xi) * (1.0 + s) / (bandwidth * gamma)
+
+
+# ----------------------------------------------------------------------------- one instance (compiled)
+
+
+@njit(cache=True, error_model="numpy")
+def _dual_one(
+    P: FloatArray,
+    K: int,
+    N: int,
+    phi: float,
+    nu: float,
+    D: FloatArray,
+    ob: int,
+    fixed: FloatArray,
+    use_fixed: bool,
+    links: bool,
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """The dual function ``g(phi, nu, beta)`` of one instance and its best row price ``min_k c_k``.
+
+    ``beta[k, n] = D[ob + k N + n]``; with ``use_fixed`` the rows are the
+    constants ``fixed`` (``nu`` unused). See the module docstring for the
+    closed form; ``phi`` and ``beta`` are clipped at 0 (prices). Without
+    ``links`` the exchange terms, which do not depend on the rows, are left
+    out: the row price is exact, the value is not the dual function.
+    """
+    o_node, o_cpr = 7, 7 + 7 * K
+    o_mask = o_cpr + K * N
+    o_bits, o_gain = o_mask + 2 * K * N, o_mask + 4 * K * N
+    d_x, d_y, tau, bandwidth, n0 = P[0], P[1], P[2], P[3], P[4]
+    p_max_m, p_circ_m = P[5], P[6]
+    phi = _max(phi, 0.0)
+    n0b = n0 * bandwidth
+    value = -phi * tau
+    for n in range(N):
+        total = 0.0
+        for k in range(K):
+            total += _max(D[ob + k * N + n], 0.0)
+        value += tau * _min(0.0, phi - total)
+    best = np.inf
+    cost_sum = 0.0
+    w_frd = p_circ_m + phi
+    for k in range(K):
+        kappa, fmax, p_max, p_circ = P[o_node + k], P[o_node + K + k], P[o_node + 2 * K + k], P[o_node + 3 * K + k]
+        q = 0.0
+        if P[o_node + 5 * K + k] != 0.0:
+            fgamma = P[o_node + 4 * K + k] / n0b
+            q = _cost_per_bit(w_frd, fgamma, math.log1p(fgamma * p_max_m), bandwidth)
+            value += q * P[o_node + 6 * K + k]
+        c = d_x * q
+        for n in range(N):
+            beta = _max(D[ob + k * N + n], 0.0)
+            w = p_circ + beta
+            for j in range(2):
+                i = (k * N + n) * 2 + j
+                if links and P[o_mask + i] != 0.0:
+                    gamma = P[o_gain + i] / n0b
+                    value += P[o_bits + i] * _cost_per_bit(w, gamma, math.log1p(gamma * p_max), bandwidth)
+            c += P[o_cpr + k * N + n] * _local_cost(beta, kappa, fmax)
+        # The per-node Lagrangian is linear in d_k.
+        if use_fixed:
+            value += c * fixed[k]
+        else:
+            cost_sum += _min(0.0, c - nu)
+        best = _min(best, c)
+    if not use_fixed:
+        value = value + nu * d_y + d_y * cost_sum
+    return value, best
+
+
+@njit(cache=True, error_model="numpy")
+def _report_one(P: FloatArray, X: FloatArray, K: int, N: int, kkt: bool, out: FloatArray) -> None:  # pragma: no cover
+    """Constraint violations, energy, dual bound and KKT residuals of one instance, written into ``out``.
+
+    The violations are those of :func:`~edgeopt.problems.fog.model.constraint_violations`
+    (each relative to its constraint's scale, eqs. (4), (8), (10), (16),
+    (19), (20), (22), (23) and the signs), the energy that of eq. (24). With
+    multipliers (``X``'s last entry 1) the dual bound, the gap and (with
+    ``kkt``) the KKT residuals follow; otherwise those columns stay ``inf``.
+    """
+    o_node, o_cpr = 7, 7 + 7 * K
+    o_mask = o_cpr + K * N
+    o_bits, o_gain = o_mask + 2 * K * N, o_mask + 4 * K * N
+    KN = K * N
+    o_rows, o_tfrd, o_pfrd, o_tlay = 0, K, 2 * K, 3 * K
+    o_tloc = 3 * K + N
+    o_t = (o_tloc + KN, o_tloc + 3 * KN)  # t_exc_above, t_exc_below
+    o_p = (o_tloc + 2 * KN, o_tloc + 4 * KN)  # p_exc_above, p_exc_below
+    o_phi = o_tloc + 5 * KN
+    o_beta = o_phi + 2
+    has_duals = X[o_beta + KN] != 0.0
+    d_x, d_y, tau, bandwidth, n0 = P[0], P[1], P[2], P[3], P[4]
+    p_max_m, p_circ_m = P[5], P[6]
+    n0b = n0 * bandwidth
+    for c in range(out.shape[0]):
+        out[c] = np.inf
+    # ---- primal feasibility, eqs. (4), (8)-(10), (16), (19)-(23)
+    row_sum, row_min = 0.0, np.inf
+    for k in range(K):
+        row_sum += X[o_rows + k]
+        row_min = _min(row_min, X[o_rows + k])
+    rows_sum = abs(row_sum - d_y) / d_y
+    rows_nonneg = _max(0.0, -row_min) / d_y
+    frd_rate, frd_power, latency = 0.0, 0.0, 0.0
+    e_frd = 0.0
+    for k in range(K):
+        if P[o_node + 5 * K + k] != 0.0:
+            bits = d_x * _max(X[o_rows + k], 0.0) + P[o_node + 6 * K + k]
+            rate = bandwidth * math.log1p(X[o_pfrd + k] * P[o_node + 4 * K + k] / n0b)
+            frd_rate = _max(frd_rate, (bits - X[o_tfrd + k] * rate) / bits)
+            frd_power = _max(frd_power, X[o_pfrd + k] / p_max_m - 1.0)
+            latency += X[o_tfrd + k]
+            e_frd += X[o_tfrd + k] * (X[o_pfrd + k] + p_circ_m)
+    cpu_speed, rate_viol, power_viol, layer_time = 0.0, 0.0, 0.0, -np.inf
+    e_local, e_exc = 0.0, 0.0
+    for k in range(K):
+        kappa, fmax, p_max, p_circ = P[o_node + k], P[o_node + K + k], P[o_node + 2 * K + k], P[o_node + 3 * K + k]
+        for n in range(N):
+            t_n = X[o_tlay + n]
+            t_loc = X[o_tloc + k * N + n]
+            cycles = P[o_cpr + k * N + n] * X[o_rows + k]
+            excess = cycles / fmax - t_loc
+            cpu_speed = _max(cpu_speed, excess / t_n if t_n > 0.0 else (np.inf if excess > 0.0 else 0.0))
+            if cycles > 0.0:
+                e_local += kappa * cycles**3 / t_loc**2
+            busy = t_loc
+            for j in range(2):
+                i = (k * N + n) * 2 + j
+                if P[o_mask + i] != 0.0:
+                    t, pw = X[o_t[j] + k * N + n], X[o_p[j] + k * N + n]
+                    d = P[o_bits + i]
+                    sent = t * (bandwidth * math.log1p(pw * P[o_gain + i] / n0b))
+                    rate_viol = _max(rate_viol, (d - sent) / d)
+                    power_viol = _max(power_viol, pw / p_max - 1.0)
+                    busy += t
+                    e_exc += t * (pw + p_circ)
+            excess = busy - t_n
+            layer_time = _max(layer_time, excess / t_n if t_n > 0.0 else (np.inf if excess > 0.0 else 0.0))
+    for n in range(N):
+        latency += X[o_tlay + n]
+    # Signs of every time (relative to tau) and power.
+    lowest = np.inf
+    for i in range(o_tfrd, o_tloc + 5 * KN):
+        if o_pfrd <= i < o_tlay or o_p[0] <= i < o_p[0] + KN or o_p[1] <= i < o_p[1] + KN:
+            lowest = _min(lowest, X[i])  # p_frd, p_exc_above, p_exc_below
+        else:
+            lowest = _min(lowest, X[i] / tau)  # t_frd, t_layer, t_loc, t_exc_above, t_exc_below
+    primal = (
+        rows_sum,
+        rows_nonneg,
+        frd_rate,
+        frd_power,
+        cpu_speed,
+        rate_viol,
+        power_viol,
+        layer_time,
+        _max(0.0, latency / tau - 1.0),
+        _max(0.0, -lowest),
+    )
+    worst = -np.inf
+    for c in range(_N_PRIMAL):
+        out[c] = _max(0.0, primal[c])
+        worst = _max(worst, out[c])
+    out[_C_PRIMAL_MAX] = worst
+    out[_C_FRD], out[_C_LOCAL], out[_C_EXCHANGE] = e_frd, e_local, e_exc
+    energy = e_frd + e_local + e_exc
+    out[_C_TOTAL] = energy
+    if not has_duals:
+        return
+    phi, nu = X[o_phi], X[o_phi + 1]
+    bound, _ = _dual_one(P, K, N, phi, nu, X, o_beta, X, False, True)
+    out[_C_BOUND] = bound
+    out[_C_GAP] = (energy - bound) / abs(energy)
+    if not kkt:
+        return
+    # ---- KKT residuals: derivatives of the Lagrangian at the point (module docstring)
+    phi_scale = _max(phi, _TINY)
+    nu_scale = _max(abs(nu), _TINY)
+    st_layer, st_local, st_exc, st_frd, st_rows = 0.0, 0.0, 0.0, 0.0, 0.0
+    du_beta, du_floor, du_cap, du_fcap, du_rows = 0.0, 0.0, 0.0, 0.0, 0.0
+    slack_rate, slack_layer = 0.0, -np.inf
+    # d L / d t_n = phi - sum_k beta_{k,n}.
+    beta_min = np.inf
+    for n in range(N):
+        total = 0.0
+        for k in range(K):
+            total += X[o_beta + k * N + n]
+            beta_min = _min(beta_min, X[o_beta + k * N + n])
+        st_layer = _max(st_layer, abs(phi - total))
+    st_layer /= phi_scale
+    du_beta = _max(0.0, -beta_min) / phi_scale
+    for k in range(K):
+        kappa, fmax, p_max, p_circ = P[o_node + k], P[o_node + K + k], P[o_node + 2 * K + k], P[o_node + 3 * K + k]
+        rows = X[o_rows + k]
+        marginal = 0.0
+        fm = P[o_node + 5 * K + k] != 0.0
+        for n in range(N):
+            beta = X[o_beta + k * N + n]
+            a = P[o_cpr + k * N + n]
+            x_loc = X[o_tloc + k * N + n]
+            t_n = X[o_tlay + n]
+            cycles = a * rows
+            busy = x_loc
+            # Local computation: d/dt [kappa m^3 / t^2 + beta t] = beta - 2 kappa m^3 / t^3 (+ floor multiplier).
+            if cycles > 0.0:
+                pull = 2.0 * kappa * cycles**3 / x_loc**3
+                grad = beta - pull
+                scale = _max(_max(beta, pull), _TINY)
+                gamma_floor = 0.0
+                if x_loc <= cycles / fmax * (1.0 + 1e-9):
+                    gamma_floor = _max(grad, 0.0)
+                    du_floor = _max(du_floor, _max(-grad, 0.0) / scale)
+                else:
+                    st_local = _max(st_local, abs(grad) / scale)
+                marginal += 3.0 * kappa * a**3 * rows**2 / x_loc**2 + gamma_floor * a / fmax
+            else:
+                marginal += a * _local_cost(beta, kappa, fmax)
+            # Exchange links.
+            w = p_circ + beta
+            for j in range(2):
+                i = (k * N + n) * 2 + j
+                if P[o_mask + i] != 0.0:
+                    t, pw = X[o_t[j] + k * N + n], X[o_p[j] + k * N + n]
+                    gamma = P[o_gain + i] / n0b
+                    resid, xi, _ = _transmission(pw, gamma, p_max, w, bandwidth)
+                    st_exc = _max(st_exc, abs(resid))
+                    du_cap = _max(du_cap, _max(-xi, 0.0))
+                    d = P[o_bits + i]
+                    slack_rate = _max(slack_rate, abs(t * bandwidth * math.log1p(pw * gamma) - d) / d)
+                    busy += t
+            slack_layer = _max(slack_layer, beta / phi_scale * abs(t_n - busy) / t_n)
+        # First-round distribution.
+        if fm:
+            fgamma = P[o_node + 4 * K + k] / n0b
+            p_frd, t_frd = X[o_pfrd + k], X[o_tfrd + k]
+            resid, xi, mu_frd = _transmission(p_frd, fgamma, p_max_m, p_circ_m + phi, bandwidth)
+            st_frd = _max(st_frd, abs(resid))
+            du_fcap = _max(du_fcap, _max(-xi, 0.0))
+            bits = d_x * rows + P[o_node + 6 * K + k]
+            slack_rate = _max(slack_rate, abs(t_frd * bandwidth * math.log1p(p_frd * fgamma) - bits) / bits)
+            marginal += mu_frd * d_x
+        # Rows: d L / d d_k = sum_n [3 kappa a^3 d^2 / t^2 + gamma_floor a / f] + mu_frd d_x - nu.
+        if rows > 0.0:
+            st_rows = _max(st_rows, abs(marginal - nu) / nu_scale)
+        else:
+            du_rows = _max(du_rows, _max(nu - marginal, 0.0) / nu_scale)
+    # Complementary slackness of the dualised inequalities.
+    slack_latency = abs(tau - latency) / tau if phi > 0.0 else 0.0
+    stat = (st_layer, st_local, st_exc, st_frd, st_rows)
+    dual = (_max(0.0, -phi) / _max(abs(phi), _TINY), du_beta, du_floor, du_cap, du_fcap, du_rows)
+    comp = (slack_rate, slack_latency, slack_layer)
+    worst = -np.inf
+    for c in range(len(stat)):
+        out[_C_STAT + c] = stat[c]
+        worst = _max(worst, stat[c])
+    out[_C_STAT_MAX] = worst
+    worst = -np.inf
+    for c in range(len(dual)):
+        out[_C_DUAL + c] = dual[c]
+        worst = _max(worst, dual[c])
+    out[_C_DUAL_MAX] = worst
+    worst = -np.inf
+    for c in range(len(comp)):
+        out[_C_COMP + c] = comp[c]
+        worst = _max(worst, comp[c])
+    out[_C_COMP_MAX] = worst
+
+
+# ----------------------------------------------------------------------------- batch kernels (compiled)
+
+
+@njit(cache=True, error_model="numpy")
+def _report_kernel(P: FloatArray, X: FloatArray, K: int, N: int, kkt: bool) -> FloatArray:  # pragma: no cover
+    """:func:`_report_one` for every row of the packs: an array (S, columns)."""
+    out = np.empty((P.shape[0], _N_COLUMNS))
+    for s in range(P.shape[0]):
+        _report_one(P[s], X[s], K, N, kkt, out[s])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _dual_kernel(
+    P: FloatArray,
+    phi: FloatArray,
+    nu: FloatArray,
+    beta: FloatArray,
+    fixed: FloatArray,
+    use_fixed: bool,
+    links: bool,
+    K: int,
+    N: int,
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """:func:`_dual_one` for every instance: the dual bounds and the best row prices, arrays (S,)."""
+    S = P.shape[0]
+    value, best = np.empty(S), np.empty(S)
+    for s in range(S):
+        value[s], best[s] = _dual_one(P[s], K, N, phi[s], nu[s], beta[s], 0, fixed[s], use_fixed, links)
+    return value, best
+
+
+# ----------------------------------------------------------------------------- public entry points
+
+
+def _sizes(b: FogBatch) -> tuple[int, int, int]:
+    """``(S, K, N)`` of a batch."""
+    S, K, N = b.layout.cycles_per_row.shape
+    return S, K, N
+
+
+def _as_rows(value: Any, S: int) -> FloatArray:
+    """``value`` as a fresh C-contiguous float64 array (S, -1): one compiled signature for every caller."""
+    return np.array(np.reshape(value, (S, -1)), dtype=np.float64, order="C")
 
 
 def dual_function(
@@ -163,35 +635,21 @@ def dual_function_batch(
     *,
     fixed_rows: FloatArray | None = None,
 ) -> FloatArray:
-    """:func:`dual_function` for a batch: ``phi``, ``nu`` (S,), ``beta`` (S, K, N)."""
-    beta = np.maximum(np.asarray(beta, dtype=float), 0.0)
-    phi = np.maximum(np.asarray(phi, dtype=float), 0.0)
-    n0b = b.noise_psd * b.bandwidth
-    value = -phi * b.tau + b.tau * np.sum(np.minimum(0.0, phi[:, None] - beta.sum(axis=1)), axis=1)
-    # Exchange links (w, gamma, ...) and first-round distribution (w_frd, fgamma, ...): one Lambert call for both.
-    gamma = b.layout.link_gain / n0b[:, None, None, None]
-    xmax = np.log1p(gamma * b.p_max[:, :, None, None])
-    w = b.p_circuit[:, :, None, None] + beta[..., None]
-    fgamma = b.gain_frd / n0b[:, None]
-    fxmax = np.log1p(fgamma * b.p_max_master[:, None])
-    w_frd = (b.p_circuit_master + phi)[:, None]
-    x_exc, x_frd = _priced_efficiencies(w * gamma, w_frd * fgamma)
-    per_bit = _priced_transmission_cost_per_bit(x_exc, w, gamma, xmax, b.bandwidth[:, None, None, None])
-    value = value + np.sum(np.where(b.layout.link_mask, b.layout.link_bits * per_bit, 0.0), axis=(1, 2, 3))
-    q = _priced_transmission_cost_per_bit(x_frd, w_frd, fgamma, fxmax, b.bandwidth[:, None])
-    q = np.where(b.layout.frd_mask, q, 0.0)
-    value = value + np.sum(q * b.layout.frd_fixed_bits, axis=1)
-    # Rows: the per-node Lagrangian is linear in d_k.
-    c = _row_costs(b, q, beta)
-    if fixed_rows is not None:
-        return np.asarray(value + np.sum(c * fixed_rows, axis=1))
-    return np.asarray(value + nu * b.d_y + b.d_y * np.sum(np.minimum(0.0, c - nu[:, None]), axis=1))
-
-
-def _row_costs(b: FogBatch, q: FloatArray, beta: FloatArray) -> FloatArray:
-    """``c_k``: the least priced energy of one row at node ``k`` (FRD bits at ``q`` plus local work at ``beta``)."""
-    hcost = _local_cost_per_cycle(beta, b.kappa[:, :, None], b.f_max[:, :, None])
-    return np.asarray(b.d_x[:, None] * q + np.sum(b.layout.cycles_per_row * hcost, axis=2))
+    """:func:`dual_function` for a batch: ``phi``, ``nu`` (S,), ``beta`` (S, K, N), ``fixed_rows`` (S, K)."""
+    S, K, N = _sizes(b)
+    fixed = np.zeros((S, K)) if fixed_rows is None else _as_rows(fixed_rows, S)
+    value, _ = _dual_kernel(
+        _pack_params(b),
+        _as_rows(phi, S)[:, 0],
+        _as_rows(nu, S)[:, 0],
+        _as_rows(beta, S),
+        fixed,
+        fixed_rows is not None,
+        True,
+        K,
+        N,
+    )
+    return np.asarray(value)
 
 
 def best_row_price(b: FogBatch, phi: FloatArray, beta: FloatArray) -> FloatArray:
@@ -201,150 +659,101 @@ def best_row_price(b: FogBatch, phi: FloatArray, beta: FloatArray) -> FloatArray
     and piecewise linear in ``nu``, increasing below ``min_k c_k`` and not
     increasing above it; so the best bound for given ``(phi, beta)`` takes
     ``nu = min_k c_k`` (the price of the cheapest node, where the rows go).
+    ``c_k`` is the least priced energy of one row at node ``k``: its FRD bits
+    at the priced cost per bit of the master's link, plus its local work at
+    ``h(beta)`` per cycle.
     """
-    beta = np.maximum(np.asarray(beta, dtype=float), 0.0)
-    phi = np.maximum(np.asarray(phi, dtype=float), 0.0)
-    n0b = b.noise_psd * b.bandwidth
-    fgamma = b.gain_frd / n0b[:, None]
-    fxmax = np.log1p(fgamma * b.p_max_master[:, None])
-    w_frd = (b.p_circuit_master + phi)[:, None]
-    x_frd = priced_spectral_efficiency(w_frd * fgamma)
-    q = _priced_transmission_cost_per_bit(x_frd, w_frd, fgamma, fxmax, b.bandwidth[:, None])
-    q = np.where(b.layout.frd_mask, q, 0.0)
-    return np.asarray(np.min(_row_costs(b, q, beta), axis=1))
+    S, K, N = _sizes(b)
+    _, best = _dual_kernel(
+        _pack_params(b), _as_rows(phi, S)[:, 0], np.zeros(S), _as_rows(beta, S), np.zeros((S, K)), False, False, K, N
+    )
+    return np.asarray(best)
 
 
-def _transmission_residuals(
-    power: FloatArray, gamma: FloatArray, p_max: FloatArray, w: FloatArray, bandwidth: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Stationarity residual, cap multiplier and rate multiplier of one transmission.
+def _stack(values: Sequence[Any]) -> Any:
+    """``np.stack(values)``, as a view with a new axis for a single value (the one-call path)."""
+    return np.asarray(values[0])[None] if len(values) == 1 else np.stack(values)
 
-    In the convex ``(t, E)`` form, with ``s = p gamma`` and ``Q = (1+s) ln(1+s) - s``:
-    ``dL/dE = 1 - mu B gamma / (1 + s) + xi = 0`` and
-    ``dL/dt = w - mu B [ln(1+s) - s/(1+s)] - xi p_max = 0``. Below the cap
-    ``xi = 0`` and the residual is ``w - Q / gamma``; at the cap ``xi`` solves
-    both and must be ``>= 0``.
+
+def _multipliers(p: FogParams, solution: Solution) -> tuple[float, float, FloatArray] | None:
+    """``(phi, nu, beta)`` of a solution, or None when it carries no time-sharing multipliers."""
+    duals = solution.duals
+    if not duals or "layer_time" not in duals:
+        return None
+    beta = np.asarray(duals["layer_time"], dtype=float)
+    if beta.shape != (p.K, p.n_layers):
+        raise ValueError(f"duals['layer_time'] has shape {beta.shape}, this instance needs {(p.K, p.n_layers)}")
+    return float(duals["latency"]), float(duals["rows"]), beta
+
+
+def _report(values: list[float], has_duals: bool) -> KKTReport:
+    """The :class:`KKTReport` of one row of :func:`_report_kernel`."""
+    if not has_duals:
+        return KKTReport(
+            primal_feasibility=values[_C_PRIMAL_MAX], details=dict(zip(_PRIMAL_KEYS, values[:_N_PRIMAL], strict=True))
+        )
+    return KKTReport(
+        primal_feasibility=values[_C_PRIMAL_MAX],
+        dual_feasibility=values[_C_DUAL_MAX],
+        stationarity=values[_C_STAT_MAX],
+        complementary_slackness=values[_C_COMP_MAX],
+        duality_gap=values[_C_GAP],
+        details=dict(zip(_DETAIL_KEYS, values[:_N_DETAILS], strict=True)),
+    )
+
+
+def kkt_report_batch(params: Sequence[FogParams], solutions: Sequence[Solution]) -> list[KKTReport]:
+    """Primal feasibility, KKT residuals and duality gap of many fog solutions, one compiled pass per size.
+
+    Each instance is re-evaluated from its own parameters and its point (and
+    multipliers, where given): the violations of every constraint family,
+    the energy (24), the dual function at the multipliers and the residuals
+    of the KKT conditions, by :func:`_report_one` (the module docstring gives
+    the Lagrangian). Instances are grouped by size ``(K, n_layers)``; within
+    a group the results are those of one instance at a time, exactly.
+
+    Parameters
+    ----------
+    params : sequence of FogParams
+        The instances.
+    solutions : sequence of Solution
+        One per instance; ``x`` holds the :data:`~edgeopt.problems.fog.model.VARIABLES`
+        of the instance's shapes, ``duals`` (optional) ``latency``, ``rows``
+        and ``layer_time``.
+
+    Returns
+    -------
+    list of KKTReport
+        One per instance, in order: an empty report (every residual ``inf``)
+        for a solution without a point, only the primal part for one without
+        multipliers.
+
+    Raises
+    ------
+    KeyError, ValueError
+        When a point or its multipliers lack an entry or have another shape.
+
     """
-    s = power * gamma
-    q_over_gamma = ((1.0 + s) * np.log1p(s) - s) / gamma
-    at_cap = power >= p_max * (1.0 - 1e-9)
-    excess = w - q_over_gamma
-    xi = np.where(at_cap, excess / (q_over_gamma + p_max), 0.0)
-    resid = np.where(at_cap, 0.0, excess / np.maximum(w, q_over_gamma))
-    mu = (1.0 + xi) * (1.0 + s) / (bandwidth * gamma)
-    return resid, xi, mu
-
-
-def _masked_max(values: FloatArray, mask: BoolArray) -> float:
-    """``max(0, max of values where mask)``: the largest residual of the entries that exist."""
-    return float(values.max(where=mask, initial=0.0))
+    if len(params) != len(solutions):
+        raise ValueError(f"{len(params)} instances but {len(solutions)} solutions")
+    reports = [KKTReport() for _ in solutions]
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, (p, solution) in enumerate(zip(params, solutions, strict=True)):
+        if solution.has_point:
+            groups.setdefault((p.K, p.n_layers), []).append(i)
+    for (K, N), members in groups.items():
+        points = [_point_row(params[i], solutions[i]) for i in members]
+        X = _stack([row for row, _ in points])
+        P = _stack([_params_row(params[i]) for i in members])
+        out = _report_kernel(P, X, K, N, True)
+        for i, values, (_, has_duals) in zip(members, out.tolist(), points, strict=True):
+            reports[i] = _report(values, has_duals)
+    return reports
 
 
 def kkt_report(p: FogParams, solution: Solution) -> KKTReport:
-    """Primal feasibility, KKT residuals and duality gap of a fog solution.
-
-    Every model quantity is formed once, on arrays of the instance's own shape;
-    the two exchange directions are handled together on ``(K, N, 2)`` arrays
-    (:data:`~edgeopt.problems.fog.model.ABOVE` / ``BELOW`` last), and the
-    constraint violations, energy and dual function are the batch functions on
-    a batch of one (:func:`_batch_of_one`).
-    """
-    if not solution.has_point:
-        return KKTReport()
-    x = solution.x
-    batch = _batch_of_one(p)
-    x_one = {name: np.asarray(value)[None] for name, value in x.items()}
-    details = {f"primal.{k}": float(v[0]) for k, v in constraint_violations_batch(batch, x_one).items()}
-    primal = max(details.values())
-    duals = solution.duals
-    if not duals or "layer_time" not in duals:
-        return KKTReport(primal_feasibility=primal, details=details)
-    lay = p.layout
-    phi = float(duals["latency"])
-    nu = float(duals["rows"])
-    beta = np.asarray(duals["layer_time"], dtype=float)
-    rows = x["rows"]
-    t_layer = x["t_layer"]
-    x_loc = x["t_loc"]
-    bandwidth = p.bandwidth
-    n0b = p.noise_psd * bandwidth
-    kappa, fmax = p.kappa[:, None], p.f_max[:, None]
-    phi_scale = max(phi, 1e-300)
-
-    dual_feas = {"phi": max(0.0, -phi) / max(abs(phi), 1e-300), "beta": max(0.0, -float(beta.min())) / phi_scale}
-    stat: dict[str, float] = {}
-    comp: dict[str, float] = {}
-    # d L / d t_n = phi - sum_k beta_{k,n}.
-    stat["t_layer"] = float(np.abs(phi - beta.sum(axis=0)).max()) / phi_scale
-    # Local computation: d/dt [kappa m^3 / t^2 + beta t] = beta - 2 kappa m^3 / t^3 (+ floor multiplier).
-    a = lay.cycles_per_row
-    cycles = a * rows[:, None]
-    work = cycles > 0
-    t_loc = np.where(work, x_loc, 1.0)
-    pull = 2.0 * kappa * cycles**3 / t_loc**3
-    grad = beta - pull
-    at_floor = work & (x_loc <= cycles / fmax * (1.0 + 1e-9))
-    scale = np.maximum(np.maximum(beta, pull), 1e-300)
-    stat["local"] = _masked_max(np.abs(grad) / scale, work & ~at_floor)
-    gamma_floor = np.where(at_floor, np.maximum(grad, 0.0), 0.0)
-    dual_feas["cpu_floor"] = _masked_max(np.maximum(-grad, 0.0) / scale, at_floor)
-    # Exchange links, both directions at once: arrays (K, N, 2).
-    mask = lay.link_mask
-    pw = np.stack((x["p_exc_above"], x["p_exc_below"]), axis=-1)
-    t_exc = np.stack((x["t_exc_above"], x["t_exc_below"]), axis=-1)
-    gamma = lay.link_gain / n0b
-    w = (p.p_circuit[:, None] + beta)[..., None]
-    resid, xi, _ = _transmission_residuals(np.where(mask, pw, 1.0), gamma, p.p_max[:, None, None], w, bandwidth)
-    stat["exchange"] = _masked_max(np.abs(resid), mask)
-    dual_feas["exchange_cap"] = _masked_max(np.maximum(-xi, 0.0), mask)
-    sent = t_exc * bandwidth * np.log1p(pw * gamma)
-    d = lay.link_bits
-    rate_slack = _masked_max(np.abs(sent - d) / np.where(mask, d, 1.0), mask)
-    t_used = np.where(mask, t_exc, 0.0)
-    busy = x_loc + t_used[..., ABOVE] + t_used[..., BELOW]
-    # First-round distribution.
-    fm = lay.frd_mask
-    fgamma = p.gain_frd / n0b
-    p_max_master = p.p_max[p.master]
-    resid, xi, mu_frd = _transmission_residuals(
-        np.where(fm, x["p_frd"], 1.0), fgamma, p_max_master, p.p_circuit[p.master] + phi, bandwidth
-    )
-    stat["frd"] = _masked_max(np.abs(resid), fm)
-    dual_feas["frd_cap"] = _masked_max(np.maximum(-xi, 0.0), fm)
-    bits = lay.frd_bits(p, rows)
-    sent = x["t_frd"] * bandwidth * np.log1p(x["p_frd"] * fgamma)
-    rate_slack = max(rate_slack, _masked_max(np.abs(sent - bits) / np.where(fm, bits, 1.0), fm))
-    comp["rate"] = rate_slack
-    # Rows: d L / d d_k = sum_n [3 kappa a^3 d^2 / t^2 + gamma_floor a / f] + mu_frd d_x - nu.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        local_marginal = np.where(
-            work,
-            3.0 * kappa * a**3 * rows[:, None] ** 2 / t_loc**2 + gamma_floor * a / fmax,
-            a * _local_cost_per_cycle(beta, kappa, fmax),
-        )
-    marginal = local_marginal.sum(axis=1) + np.where(fm, mu_frd * p.d_x, 0.0)
-    nu_scale = max(abs(nu), 1e-300)
-    positive = rows > 0
-    stat["rows"] = _masked_max(np.abs(marginal - nu) / nu_scale, positive)
-    dual_feas["rows_lower"] = _masked_max(np.maximum(nu - marginal, 0.0) / nu_scale, ~positive)
-    # Complementary slackness of the dualised inequalities.
-    latency = float(np.where(fm, x["t_frd"], 0.0).sum() + t_layer.sum())
-    comp["latency"] = abs(p.tau - latency) / p.tau if phi > 0 else 0.0
-    comp["layer_time"] = float((beta / phi_scale * np.abs(t_layer - busy) / t_layer).max())
-
-    details.update({f"stationarity.{k}": v for k, v in stat.items()})
-    details.update({f"dual.{k}": v for k, v in dual_feas.items()})
-    details.update({f"complementarity.{k}": v for k, v in comp.items()})
-    energy = float(energy_terms_batch(batch, x_one)["total"][0])
-    bound = float(dual_function_batch(batch, np.array([phi]), np.array([nu]), beta[None])[0])
-    return KKTReport(
-        primal_feasibility=primal,
-        dual_feasibility=max(dual_feas.values()),
-        stationarity=max(stat.values()),
-        complementary_slackness=max(comp.values()),
-        duality_gap=(energy - bound) / abs(energy),
-        details=details,
-    )
+    """Primal feasibility, KKT residuals and duality gap of a fog solution: :func:`kkt_report_batch` of one."""
+    return kkt_report_batch((p,), (solution,))[0]
 
 
 def certified_solution(
@@ -428,7 +837,7 @@ class BatchCertificate:
     Attributes
     ----------
     energy : dict of str to ndarray
-        :func:`~edgeopt.problems.fog.model.energy_terms_batch` at the points.
+        The energy (24) at the points by part: ``frd``, ``local``, ``exchange``, ``total``.
     violation : ndarray
         Largest relative constraint violation of each point.
     bound : ndarray
@@ -463,9 +872,10 @@ class BatchCertificate:
                 f"instance {i} of the batch is not certified (gap {self.gap[i]:.3g}, "
                 f"violation {self.violation[i]:.3g}); it cannot be labelled optimal"
             )
+        energy = self.energy
         return Solution(
             status=Status.OPTIMAL,
-            objective=float(self.energy["total"][i]),
+            objective=float(energy["total"][i]),
             x=x,
             duals=duals,
             iterations=iterations,
@@ -473,7 +883,7 @@ class BatchCertificate:
                 "duality_gap": float(self.gap[i]),
                 "dual_bound": float(self.bound[i]),
                 "max_violation": float(self.violation[i]),
-                "energy_terms": {name: float(value[i]) for name, value in self.energy.items()},
+                "energy_terms": {name: float(value[i]) for name, value in energy.items()},
                 **extras,
             },
         )
@@ -483,6 +893,9 @@ def certify_batch(
     b: FogBatch, x: dict[str, FloatArray], phi: FloatArray, nu: FloatArray, beta: FloatArray
 ) -> BatchCertificate:
     """Certify a batch of points by weak duality: feasible, and the dual function within :data:`CERTIFIED`.
+
+    The violations, the energy and the dual bound are those of
+    :func:`kkt_report_batch` (one compiled pass, without the KKT residuals).
 
     Parameters
     ----------
@@ -500,12 +913,13 @@ def certify_batch(
     BatchCertificate
 
     """
-    energy = energy_terms_batch(b, x)
-    violation = np.max(np.stack(list(constraint_violations_batch(b, x).values())), axis=0)
-    bound = dual_function_batch(b, phi, nu, beta)
-    gap = (energy["total"] - bound) / np.abs(energy["total"])
+    S, K, N = _sizes(b)
+    out = _report_kernel(_pack_params(b), _pack_points(x, phi, nu, beta), K, N, False)
+    energy = {name: out[:, column].copy() for name, column in _ENERGY_COLUMNS.items()}
+    violation = out[:, _C_PRIMAL_MAX].copy()
+    gap = out[:, _C_GAP].copy()
     passes = (np.abs(gap) <= CERTIFIED) & (violation <= CERTIFIED)
-    return BatchCertificate(energy, violation, bound, gap, passes)
+    return BatchCertificate(energy, violation, out[:, _C_BOUND].copy(), gap, passes)
 
 
 __all__ = [
@@ -517,4 +931,5 @@ __all__ = [
     "dual_function",
     "dual_function_batch",
     "kkt_report",
+    "kkt_report_batch",
 ]

@@ -44,17 +44,75 @@ fits (:meth:`ClosedForms.beta_roots`). The marginal energy of a row at node
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numba import njit, vectorize
 from numpy.typing import NDArray
 
 from edgeopt.problems.fog.model import ABOVE, BELOW, FogParams, cpu_speed
-from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
+from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs, spectral_efficiency_scalar
 from edgeopt.solvers.scalar import find_root_newton
 
 FloatArray = NDArray[np.float64]
+
+#: An entry's exchange time is fixed at any price when its unpriced time is this close to its minimum
+#: (every link at its power cap even unpriced; see edgeopt.problems.fog.kkt_newton).
+FIXED_REL = 1e-12
+
+
+# -- compiled scalar closed forms --------------------------------------------
+# The per-instance KKT Newton (edgeopt.problems.fog.kkt_newton) evaluates the
+# closed forms below entry by entry in compiled code; ClosedForms.rho and
+# ClosedForms.h are the same functions vectorised (numba ufuncs), so each
+# formula is written once.
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def priced_x_scalar(w_gamma: float, gamma: float, xmax: float) -> tuple[float, float]:
+    """Spectral efficiency at price ``w`` (``w_gamma = w gamma``), capped at ``x_max``, and ``dx/dw``."""
+    x = spectral_efficiency_scalar(w_gamma)
+    if x >= xmax:
+        return xmax, 0.0
+    return x, gamma / (x * math.exp(min(x, 700.0)))
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def rho_scalar(beta: float, kappa: float, fmax: float, beta_cpu: float) -> tuple[float, float]:
+    """Local time per cycle ``rho(beta)`` and ``drho/dbeta`` (module docstring, eq. (34))."""
+    if beta >= beta_cpu:
+        return 1.0 / fmax, 0.0
+    free = np.cbrt(2.0 * kappa / beta)
+    return free, -free / (3.0 * beta)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def h_scalar(beta: float, kappa: float, fmax: float, beta_cpu: float) -> float:
+    """Priced local cost per cycle ``h(beta)`` (0 at ``beta = 0``)."""
+    if beta >= beta_cpu:
+        return kappa * fmax**2 + beta / fmax
+    c = np.cbrt(beta)
+    return 3.0 * np.cbrt(0.25 * kappa) * c * c
+
+
+_F4 = ["float64(float64, float64, float64, float64)"]
+
+
+@vectorize(_F4, cache=True)
+def _rho_ufunc(beta: float, kappa: float, fmax: float, beta_cpu: float) -> float:
+    return rho_scalar(beta, kappa, fmax, beta_cpu)[0]
+
+
+@vectorize(_F4, cache=True)
+def _drho_ufunc(beta: float, kappa: float, fmax: float, beta_cpu: float) -> float:
+    return rho_scalar(beta, kappa, fmax, beta_cpu)[1]
+
+
+@vectorize(_F4, cache=True)
+def _h_ufunc(beta: float, kappa: float, fmax: float, beta_cpu: float) -> float:
+    return h_scalar(beta, kappa, fmax, beta_cpu)
 
 
 class ClosedForms:
@@ -113,6 +171,47 @@ class ClosedForms:
         self.frd_pc = stack([q.p_circuit[q.master] for q in batch])[..., None]
         self.frd_fixed = stack([lay.frd_fixed_bits for lay in lays])
         self.d_x = stack([q.d_x for q in batch])[..., None]
+        self._kernel: tuple[NDArray[Any], ...] | None = None  # kernel_constants, built on first use
+
+    def kernel_constants(self) -> tuple[NDArray[Any], ...]:
+        """The constants of the compiled kernels as dense, C-contiguous, batch-first arrays (cached).
+
+        In order: ``a``, ``kappa``, ``f_max``, the CPU price, the link mask, bits,
+        ``gamma``, circuit power and ``x_max``, the bandwidth, the unpriced link
+        time, whether it is fixed at any price (every link capped unpriced), the
+        FRD mask, ``gamma`` and ``x_max``, the master's circuit power, the FRD
+        fixed bits and ``d_x``. One instance gets a batch axis of 1. The cache is
+        restricted with the model by :func:`edgeopt.solvers.batch.take_batch`.
+        """
+        if self._kernel is None:
+            S = int(np.size(self.B_link))
+            K, N = self.K, self.N
+            kn, knj = (S, K, N), (S, K, N, 2)
+
+            def dense(value: Any, shape: tuple[int, ...], dtype: Any = np.float64) -> NDArray[Any]:
+                return np.ascontiguousarray(np.broadcast_to(value, shape), dtype=dtype)
+
+            self._kernel = (
+                dense(self.a, kn),
+                dense(np.reshape(self.kappa, (-1, K)), (S, K)),
+                dense(np.reshape(self.fmax, (-1, K)), (S, K)),
+                dense(np.reshape(self.beta_cpu, (-1, K)), (S, K)),
+                dense(self.mask, knj, np.bool_),
+                dense(self.bits, knj),
+                dense(self.gamma, knj),
+                dense(self.pc, knj),
+                dense(self.xmax, knj),
+                dense(np.reshape(self.B_link, S), (S,)),
+                dense(self.link_t0, kn),
+                dense(self.link_t0 <= self.link_tmin * (1.0 + FIXED_REL), kn, np.bool_),
+                dense(self.frd_mask, (S, K), np.bool_),
+                dense(self.frd_gamma, (S, K)),
+                dense(self.frd_xmax, (S, K)),
+                dense(np.reshape(self.frd_pc, S), (S,)),
+                dense(self.frd_fixed, (S, K)),
+                dense(np.reshape(self.d_x, S), (S,)),
+            )
+        return self._kernel
 
     def beta_sat(self, ad: FloatArray) -> FloatArray:
         """Smallest price at which a node's busy time reaches its minimum ``T_min``.
@@ -162,19 +261,16 @@ class ClosedForms:
 
     # -- local computation closed forms -----------------------------------
     def rho(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Local time per cycle ``rho(beta)`` and its derivative."""
-        with np.errstate(divide="ignore"):
-            free = np.cbrt(2.0 * self.kappa / beta)
-        capped = beta >= self.beta_cpu
-        rho = np.where(capped, 1.0 / self.fmax, free)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            drho = np.where(capped, 0.0, -free / (3.0 * beta))
-        return rho, drho
+        """Local time per cycle ``rho(beta)`` and its derivative (:func:`rho_scalar`, vectorised)."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # beta -> 0: rho = inf, no rows need it
+            return (
+                np.asarray(_rho_ufunc(beta, self.kappa, self.fmax, self.beta_cpu)),
+                np.asarray(_drho_ufunc(beta, self.kappa, self.fmax, self.beta_cpu)),
+            )
 
     def h(self, beta: FloatArray) -> FloatArray:
-        """Priced local cost per cycle ``min_rho kappa / rho^2 + beta rho`` (0 at ``beta = 0``)."""
-        free = 3.0 * np.cbrt(0.25 * self.kappa) * np.cbrt(beta) ** 2
-        return np.where(beta >= self.beta_cpu, self.kappa * self.fmax**2 + beta / self.fmax, free)
+        """Priced local cost per cycle ``min_rho kappa / rho^2 + beta rho`` (:func:`h_scalar`, vectorised)."""
+        return np.asarray(_h_ufunc(beta, self.kappa, self.fmax, self.beta_cpu))
 
     # -- the per-layer time-sharing price ----------------------------------
     def layer_times(
@@ -260,6 +356,33 @@ class ClosedForms:
         return np.where(slack, 0.0, np.where(wall, self.beta_sat(ad), np.exp(root.x)))
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def _primal_batch(c, d, phi, beta, t_loc, lt, power, t_frd, p_frd):
+    """:func:`primal_point` for every instance of a batch, into the given output arrays."""
+    a, kappa, fmax, bcpu, mask, bits, gamma, pc, xmax, B = c[:10]
+    fmask, fgam, fxmax, fpc, ffix, d_x = c[12:18]
+    S, K, N = a.shape
+    for s in range(S):
+        for k in range(K):
+            for n in range(N):
+                b = beta[s, k, n]
+                ad = a[s, k, n] * d[s, k]
+                # d_k = 0 where an entry is slack (beta = 0): no local work.
+                rho = rho_scalar(b, kappa[s, k], fmax[s, k], bcpu[s, k])[0] if b > 0 else 1.0 / fmax[s, k]
+                t_loc[s, k, n] = ad * rho
+                for j in range(2):
+                    if mask[s, k, n, j]:
+                        g = gamma[s, k, n, j]
+                        x = priced_x_scalar((pc[s, k, n, j] + b) * g, g, xmax[s, k, n, j])[0]
+                        lt[s, k, n, j] = bits[s, k, n, j] / (B[s] * x)
+                        power[s, k, n, j] = math.expm1(x) / g
+            if fmask[s, k]:
+                g = fgam[s, k]
+                xf = priced_x_scalar((fpc[s] + phi[s]) * g, g, fxmax[s, k])[0]
+                t_frd[s, k] = (d_x[s] * d[s, k] + ffix[s, k]) / (B[s] * xf)
+                p_frd[s, k] = math.expm1(xf) / g
+
+
 def primal_point(
     model: ClosedForms, d: FloatArray, t: FloatArray, phi: FloatArray | float, beta: FloatArray
 ) -> dict[str, FloatArray]:
@@ -270,7 +393,8 @@ def primal_point(
     exchange times and powers at the priced spectral efficiency ``x(beta)``
     (eqs. (35)-(36)), FRD times and powers at ``x(phi)`` (eq. (39)) and the CPU
     frequencies they imply. Works on one instance or on a batch (leading
-    axis, ``phi`` of shape (S, 1)).
+    axis, ``phi`` of shape (S, 1)); compiled (:func:`_primal_batch`, with the
+    scalar closed forms of this module).
 
     Returns
     -------
@@ -278,29 +402,32 @@ def primal_point(
         The point, keyed by :data:`~edgeopt.problems.fog.model.VARIABLES`.
 
     """
-    ad = model.a * d[..., None]
-    rho, _ = model.rho(np.where(beta > 0, beta, np.inf))
-    rho = np.where(beta > 0, rho, 1.0 / model.fmax)  # d_k = 0 when slack: no local work
-    x, _ = model.link_x(beta)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lt = np.where(model.mask, model.bits / (model.B_link * x), 0.0)
-    power = np.where(model.mask, np.expm1(x) / model.gamma, 0.0)
-    t_loc = ad * rho
-    xf, _ = model.frd_x(phi)
-    t_frd = np.where(model.frd_mask, model.frd_bits(d) / (model.B_frd * xf), 0.0)
-    p_frd = np.where(model.frd_mask, np.expm1(xf) / model.frd_gamma, 0.0)
-    return {
-        "rows": d.copy(),
-        "t_layer": t.copy(),
+    single = d.ndim == 1
+    c = model.kernel_constants()
+    S = c[0].shape[0]
+    K, N = model.K, model.N
+    dd = np.ascontiguousarray(np.reshape(d, (S, K)), dtype=np.float64)
+    bb = np.ascontiguousarray(np.reshape(beta, (S, K, N)), dtype=np.float64)
+    pp = np.ascontiguousarray(np.reshape(np.broadcast_to(phi, (S,) if single else (S, 1)), S), dtype=np.float64)
+    t_loc = np.zeros((S, K, N))
+    lt, power = np.zeros((S, K, N, 2)), np.zeros((S, K, N, 2))
+    t_frd, p_frd = np.zeros((S, K)), np.zeros((S, K))
+    _primal_batch(c, dd, pp, bb, t_loc, lt, power, t_frd, p_frd)
+    out = {
+        "rows": dd,
+        "t_layer": np.array(t, dtype=np.float64),
         "t_frd": t_frd,
         "p_frd": p_frd,
         "t_loc": t_loc,
-        "f_cpu": cpu_speed(ad, t_loc),
+        "f_cpu": cpu_speed(c[0] * dd[:, :, None], t_loc),
         "t_exc_above": lt[..., ABOVE],
         "p_exc_above": power[..., ABOVE],
         "t_exc_below": lt[..., BELOW],
         "p_exc_below": power[..., BELOW],
     }
+    if single:
+        out = {name: value if name == "t_layer" else value[0] for name, value in out.items()}
+    return out
 
 
-__all__ = ["ClosedForms", "primal_point"]
+__all__ = ["FIXED_REL", "ClosedForms", "primal_point"]

@@ -19,6 +19,7 @@ Methods (``FogPartitioning.METHODS``), each ``f(params, **options) -> Solution``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, ClassVar
 
@@ -26,11 +27,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from edgeopt.core.errors import InvalidParameterError
-from edgeopt.core.problem import BatchFunction, MethodFunction, Problem
+from edgeopt.core.problem import REPORT_ERRORS, BatchFunction, MethodFunction, Problem, unreadable_point
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.problems.fog import barrier, baselines, decomposition, reference, scenarios
-from edgeopt.problems.fog.certificate import kkt_report
+from edgeopt.problems.fog.certificate import kkt_report, kkt_report_batch
 from edgeopt.problems.fog.min_latency import minimum_latency
 from edgeopt.problems.fog.model import FogParams, energy_terms, repair_point
 from edgeopt.problems.fog.rounding import round_rows
@@ -112,6 +113,21 @@ class FogPartitioning(Problem):
     def _report(self, solution: Solution) -> KKTReport:
         """Constraint violations and KKT residuals of ``solution`` (see :mod:`edgeopt.problems.fog.certificate`)."""
         return kkt_report(self.params, solution)
+
+    @classmethod
+    def check_batch(cls, params: Sequence[Any], solutions: Sequence[Solution]) -> list[KKTReport]:
+        """:meth:`check` of many instances, in one compiled pass per size.
+
+        The same reports as ``cls(p).check(s)`` one at a time, exactly
+        (:func:`~edgeopt.problems.fog.certificate.kkt_report_batch`); the
+        result contract of :meth:`solve_batch` calls it once per batch.
+        """
+        for p, solution in zip(params, solutions, strict=True):
+            cls(p)._check_fits(solution)
+        try:
+            return kkt_report_batch(params, solutions)
+        except REPORT_ERRORS as err:
+            raise unreadable_point(cls.__name__, err) from err
 
     def minimum_latency(self) -> tuple[float, FloatArray]:
         """Smallest feasible latency and the rows achieving it.

@@ -36,7 +36,9 @@ def sweep_rows() -> list[dict[str, Any]]:
 def grid_rows() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for regime in REGIMES:
-        rows += bench._grid_instance(bench._grid_seed(regime, 4, 2, 0), 4, 2, regime, resolves=1, batch=3, singles=2)
+        rows += bench._grid_instance(
+            bench._grid_seed(regime, 4, 2, 0), 4, 2, regime, resolves=1, batch=3, singles=2, solvers=bench.SOLVERS
+        )
     return rows
 
 

@@ -93,6 +93,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from edgeopt.problems.fog.closed_forms import ClosedForms, h_scalar, priced_x_scalar, rho_scalar
+from edgeopt.solvers.dense import lu_solve_inplace
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -248,37 +249,6 @@ def _evaluate(c, u, d, t, lphi, lnu, active, bw, bound):
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _lu_solve(M, rhs):
-    """``M z = rhs`` by Gaussian elimination with partial pivoting; ``(z, False)`` on a zero pivot."""
-    n = rhs.size
-    A = M.copy()
-    b = rhs.copy()
-    for i in range(n):
-        p = i
-        for r in range(i + 1, n):
-            if abs(A[r, i]) > abs(A[p, i]):
-                p = r
-        if not A[p, i] != 0.0:
-            return b, False
-        if p != i:
-            for col in range(n):
-                A[i, col], A[p, col] = A[p, col], A[i, col]
-            b[i], b[p] = b[p], b[i]
-        for r in range(i + 1, n):
-            f = A[r, i] / A[i, i]
-            if f != 0.0:
-                for col in range(i + 1, n):
-                    A[r, col] -= f * A[i, col]
-                b[r] -= f * b[i]
-    for i in range(n - 1, -1, -1):
-        s = b[i]
-        for col in range(i + 1, n):
-            s -= A[i, col] * b[col]
-        b[i] = s / A[i, i]
-    return b, True
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
 def _newton_step(c, ev, t, lphi, lnu, active):
     """The reduced Newton system (module docstring) of one instance and the step it gives.
 
@@ -343,7 +313,8 @@ def _newton_step(c, ev, t, lphi, lnu, active):
     dbw = np.zeros(N)
     if not ok:
         return du, de, ds, 0.0, 0.0, dbw, False
-    z, ok = _lu_solve(M, rhs)
+    z = rhs.copy()
+    ok = lu_solve_inplace(M.copy(), z)
     if not ok:
         return du, de, ds, 0.0, 0.0, dbw, False
     de[:] = z[:K]

@@ -13,7 +13,7 @@ of the :mod:`~edgeopt.problems.fog.barrier` module docstring, unchanged:
   each ``(L, Z_above, Z_below)`` block inverted by Sherman-Morrison and
   ``F`` eliminated, leaving a dense system of order ``K + N + 2`` in
   ``(e, T, lambda_L)`` bordered by the row sum, solved here by LU with
-  partial pivoting (:func:`_lu_solve`);
+  partial pivoting (:func:`edgeopt.solvers.dense.lu_solve_inplace`);
 * the fraction-to-boundary rule ``KEEP``, Armijo backtracking of the primal
   step on the barrier function ``E / E0 - mu sum log s`` (``inf`` outside
   the domain or where the trial point is not finite), an unsearched dual
@@ -56,6 +56,8 @@ import math
 
 import numpy as np
 from numba import njit, prange
+
+from edgeopt.solvers.dense import lu_solve_inplace
 
 _jit = njit(cache=True, error_model="numpy", nogil=True)  # IEEE results for x / 0, as numpy gives
 _jit_parallel = njit(cache=True, error_model="numpy", nogil=True, parallel=True)
@@ -136,6 +138,19 @@ def _energy(cl, lk, dl, igm, pc, fr, sg, zt, ifg, fp, tau, e, L, Z, F, y, em, yf
 
 
 @_jit
+def _log_into(x, prod, logs):
+    """Add ``log x`` (``x > 0``) to the running ``(prod, logs)`` of :func:`_log_sum`; returns the new pair."""
+    if 1e-100 < x < 1e100:
+        prod *= x
+        if not 1e-100 < prod < 1e100:
+            logs += math.log(prod)
+            prod = 1.0
+    else:
+        logs += math.log(x)
+    return prod, logs
+
+
+@_jit
 def _log_sum(cc, lk, zm, fr, sg, zt, fx, free, e, T, L, Z, F):
     """``sum log(slacks)`` of one instance, or ``-inf`` if a slack is not positive.
 
@@ -151,49 +166,25 @@ def _log_sum(cc, lk, zm, fr, sg, zt, fx, free, e, T, L, Z, F):
             sc = L[k, n] - cc[k, n] * e[k]
             if not (st > 0.0 and sc > 0.0):
                 return -np.inf
-            for x in (st, sc):
-                if 1e-100 < x < 1e100:
-                    prod *= x
-                    if not 1e-100 < prod < 1e100:
-                        logs += math.log(prod)
-                        prod = 1.0
-                else:
-                    logs += math.log(x)
+            prod, logs = _log_into(st, prod, logs)
+            prod, logs = _log_into(sc, prod, logs)
             for j in range(2):
                 if lk[k, n, j] > 0.0:
                     x = Z[k, n, j] - zm[k, n, j]
                     if not x > 0.0:
                         return -np.inf
-                    if 1e-100 < x < 1e100:
-                        prod *= x
-                        if not 1e-100 < prod < 1e100:
-                            logs += math.log(prod)
-                            prod = 1.0
-                    else:
-                        logs += math.log(x)
+                    prod, logs = _log_into(x, prod, logs)
     for k in range(K):
         if fr[k] > 0.0:
             x = F[k] - (sg[k] * e[k] + zt[k]) / fx[k]
             if not x > 0.0:
                 return -np.inf
-            if 1e-100 < x < 1e100:
-                prod *= x
-                if not 1e-100 < prod < 1e100:
-                    logs += math.log(prod)
-                    prod = 1.0
-            else:
-                logs += math.log(x)
+            prod, logs = _log_into(x, prod, logs)
         if free:
             x = e[k]
             if not x > 0.0:
                 return -np.inf
-            if 1e-100 < x < 1e100:
-                prod *= x
-                if not 1e-100 < prod < 1e100:
-                    logs += math.log(prod)
-                    prod = 1.0
-            else:
-                logs += math.log(x)
+            prod, logs = _log_into(x, prod, logs)
     sl = 1.0 - _total(F) - _total(T)
     if not sl > 0.0:
         return -np.inf
@@ -216,38 +207,6 @@ def _slacks(cc, lk, zm, fr, sg, zt, fx, free, e, T, L, Z, F, st, sc, sp, sf, se)
 
 
 @_jit
-def _lu_solve(A, b):
-    """Solve ``A x = b`` in place by LU with partial pivoting (``b`` becomes ``x``); False if a pivot is 0."""
-    n = A.shape[0]
-    for c in range(n):
-        p = c
-        big = abs(A[c, c])
-        for i in range(c + 1, n):
-            if abs(A[i, c]) > big:
-                big = abs(A[i, c])
-                p = i
-        if big == 0.0:
-            return False
-        if p != c:
-            for j in range(c, n):
-                A[c, j], A[p, j] = A[p, j], A[c, j]
-            b[c], b[p] = b[p], b[c]
-        piv = A[c, c]
-        for i in range(c + 1, n):
-            f = A[i, c] / piv
-            if f != 0.0:
-                for j in range(c + 1, n):
-                    A[i, j] -= f * A[c, j]
-                b[i] -= f * b[c]
-    for i in range(n - 1, -1, -1):
-        acc = b[i]
-        for j in range(i + 1, n):
-            acc -= A[i, j] * b[j]
-        b[i] = acc / A[i, i]
-    return True
-
-
-@_jit
 def _solve_bordered(M, b, K, S_mat, S_rhs):
     """Solve the path's Newton system ``M x = b`` in place (``b`` becomes ``x``); False if it is singular.
 
@@ -258,7 +217,7 @@ def _solve_bordered(M, b, K, S_mat, S_rhs):
     ``e`` is eliminated first, as a block Cholesky step, leaving the Schur
     complement of order ``N + 2`` for LU with partial pivoting. Where a
     diagonal entry is not positive and finite, or an entry is not finite,
-    the whole system goes to :func:`_lu_solve` (or is reported singular).
+    the whole system goes to :func:`edgeopt.solvers.dense.lu_solve_inplace` (or is reported singular).
     """
     n = M.shape[0]
     m = n - K
@@ -270,7 +229,7 @@ def _solve_bordered(M, b, K, S_mat, S_rhs):
                 return False
     for k in range(K):
         if not M[k, k] > 0.0:
-            return _lu_solve(M, b)
+            return lu_solve_inplace(M, b)
     for p in range(m):
         for q in range(m):
             S_mat[p, q] = M[K + p, K + q]
@@ -285,7 +244,7 @@ def _solve_bordered(M, b, K, S_mat, S_rhs):
                 for q in range(m):
                     S_mat[p, q] -= f * M[k, K + q]
                 S_rhs[p] -= l_pk * bk
-    if not _lu_solve(S_mat, S_rhs):
+    if not lu_solve_inplace(S_mat, S_rhs):
         return False
     for p in range(m):
         b[K + p] = S_rhs[p]

@@ -1,11 +1,12 @@
-# Quick start: `make run` (the benchmarks and the wide-range fuzzing, print their tables) and `make test`.
+# Quick start: `make run` (every benchmark and paper reproduction, one report with figures:
+# benchmarks/results/report.md) and `make test`.
 # Each target creates .venv and installs edgeopt[all] on a fresh machine.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench-slow bench-agreement clean
+.PHONY: run run-quick test lint bench-slow bench-agreement clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +15,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/edgeopt bench fog
-	$(BIN)/edgeopt bench cut_selection
-	$(BIN)/edgeopt bench iscc
-	$(BIN)/edgeopt bench compression
-	$(BIN)/edgeopt bench noma
-	$(BIN)/edgeopt bench offload
-	$(BIN)/edgeopt bench fuzz
+	$(BIN)/edgeopt reproduce
+
+# The same report on fewer instances (benchmarks/results/quick/report.md), under 3 minutes.
+run-quick: $(STAMP)
+	$(BIN)/edgeopt reproduce --quick
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check edgeopt tests

@@ -6,6 +6,8 @@ solver (the default ``solve()`` method), an independent reference
 (``check``). ``PROBLEMS`` lists every problem class by name;
 :func:`register_method` adds a user's own method to one, and
 ``edgeopt.bench.compare`` measures it beside the built-in ones.
+:func:`edgeopt.sweep` runs a resumable parameter sweep (``edgeopt.sweeps``)
+serially, on local processes or on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ __all__ = [
     "__version__",
     "bench",
     "register_method",
+    "sweep",
     "to_frame",
 ]
 
@@ -78,4 +81,7 @@ def __getattr__(name: str) -> Any:
     # a circle between this package and the harness.
     if name == "bench":
         return importlib.import_module("edgeopt.bench")
+    if name == "sweep":
+        # The sweeps sit above the harness (pandas, pyarrow, optionally Dask): loaded on first use too.
+        return importlib.import_module("edgeopt.sweeps").sweep
     raise AttributeError(f"module 'edgeopt' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Command line: ``edgeopt list``, ``edgeopt solve PROBLEM SCENARIO`` and ``edgeopt bench PROBLEM``.
+"""Command line: ``edgeopt list | solve PROBLEM SCENARIO | bench PROBLEM | reproduce | sweep SWEEP.toml``.
 
 Every list here comes from ``edgeopt.PROBLEMS`` and the problems' own method
 tables and scenario files, so a new problem appears without touching this file.
@@ -13,6 +13,7 @@ import math
 import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,12 @@ from edgeopt.bench import benchmark, benchmarks
 from edgeopt.core.errors import EdgeOptError
 from edgeopt.core.solution import Solution
 from edgeopt.problems.registry import PROBLEMS
+
+try:  # `edgeopt sweep` needs the "sweep" extra (pandas, pyarrow); every other command works without it
+    from edgeopt.sweeps import cli as sweeps_cli
+except ImportError as missing:  # pragma: no cover - the test environment installs every extra
+    sweeps_cli = None  # type: ignore[assignment]
+    _SWEEP_MISSING = str(missing)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,8 +47,29 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     bench.add_argument("-n", type=int, default=None, help="fuzz only: wide valid instances per problem")
     bench.add_argument("--no-progress", action="store_true", help="no progress bars")
+    reproduce = sub.add_parser(
+        "reproduce", help="run every benchmark and paper reproduction, write report.md with its figures and tables"
+    )
+    reproduce.add_argument("--quick", action="store_true", help="every part on fewer instances (under 3 min)")
+    reproduce.add_argument(
+        "--out",
+        default=None,
+        help="report directory (default benchmarks/results, benchmarks/results/quick with --quick)",
+    )
+    reproduce.add_argument("--no-progress", action="store_true", help="no progress bars")
+    if sweeps_cli is not None:
+        sweeps_cli.add_parser(sub)
+    else:  # pragma: no cover
+        sub.add_parser("sweep", help="(needs: pip install 'edgeopt[sweep]')").add_argument("rest", nargs="*")
     args = parser.parse_args(argv)
     try:
+        if args.command == "sweep":
+            if sweeps_cli is None:  # pragma: no cover
+                print(f"edgeopt: error: sweep needs pip install 'edgeopt[sweep]' ({_SWEEP_MISSING})", file=sys.stderr)
+                return 2
+            return sweeps_cli.main(args)
+        if args.command == "reproduce":
+            return _reproduce(args.out, args.quick, not args.no_progress)
         if args.command == "list":
             print(_listing())
             return 0
@@ -127,6 +155,15 @@ def _bench(problem: str, quick: bool, as_json: bool, progress: bool = True, **op
     else:
         rows, report = runner(quick=quick, **options)
         print(report)
+    return 0
+
+
+def _reproduce(out: str | None, quick: bool, progress: bool) -> int:
+    # The report needs matplotlib and pandas (extra "bench"): imported only for this command.
+    from edgeopt.reproduce.report import build
+
+    path = build(None if out is None else Path(out), quick=quick, progress=progress)
+    print(f"edgeopt reproduce: wrote {path} and {path.with_suffix('.html')}")
     return 0
 
 

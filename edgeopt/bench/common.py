@@ -6,6 +6,9 @@ import csv
 import platform
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +48,28 @@ def environment() -> str:
 
 
 RESULTS = Path("benchmarks/results")
+_results: ContextVar[Path] = ContextVar("results", default=RESULTS)
+
+
+@contextmanager
+def results_directory(path: Path) -> Iterator[Path]:
+    """Within the block, :func:`save` writes into ``path``, not ``benchmarks/results`` (``edgeopt reproduce --out``)."""
+    token = _results.set(Path(path))
+    try:
+        yield Path(path)
+    finally:
+        _results.reset(token)
 
 
 def save(rows: list[dict[str, Any]], report: str, stem: str) -> None:
-    """Write ``benchmarks/results/<stem>.csv`` and ``<stem>.md`` (relative to the working directory)."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_csv(rows, RESULTS / f"{stem}.csv")
-    (RESULTS / f"{stem}.md").write_text(report)
+    """Write ``<stem>.csv`` and ``<stem>.md`` into ``benchmarks/results`` (relative to the working directory).
+
+    Inside :func:`results_directory`, into that directory instead.
+    """
+    directory = _results.get()
+    directory.mkdir(parents=True, exist_ok=True)
+    write_csv(rows, directory / f"{stem}.csv")
+    (directory / f"{stem}.md").write_text(report)
 
 
 def timed_solves(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from types import ModuleType
 from typing import ClassVar
 
-from edgeopt.core.problem import MethodFunction, Problem
+from edgeopt.core.problem import BatchFunction, MethodFunction, Problem
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.problems.cut_selection import scenarios
 from edgeopt.problems.cut_selection.certificate import lp_certificate
-from edgeopt.problems.cut_selection.envelope import solve_envelope
+from edgeopt.problems.cut_selection.envelope import solve_envelope, solve_envelope_batch
 from edgeopt.problems.cut_selection.exhaustive import solve_exhaustive
 from edgeopt.problems.cut_selection.model import CutSelectionParams
 from edgeopt.problems.cut_selection.reference import solve_cvxpy
@@ -24,6 +24,9 @@ class CutSelection(Problem):
     ``"cvxpy"`` (the one-hot MILP, HiGHS by default; under power control one
     exponential-cone program per cut, Clarabel by default; :mod:`.reference`).
     :meth:`check` is the LP-relaxation certificate of :mod:`.certificate`.
+    ``solve_batch`` takes ``"analytic"`` (:func:`~.envelope.solve_envelope_batch`:
+    instances sharing a layer table share one envelope and one pass over their
+    samples; each answer equals that instance's ``solve()`` bit for bit).
 
     Per-sample results: a sample no cut can serve is ``inf`` in
     ``x["energy"]`` and False in ``x["feasible"]``; the objective is the mean
@@ -60,6 +63,7 @@ class CutSelection(Problem):
         "exhaustive": solve_exhaustive,
         "cvxpy": solve_cvxpy,
     }
+    BATCH_METHODS: ClassVar[dict[str, BatchFunction]] = {"analytic": solve_envelope_batch}
     DEFAULT_METHOD: ClassVar[str] = "analytic"
     SCENARIOS: ClassVar[ModuleType | None] = scenarios
     FEASIBILITY_TOL: ClassVar[float] = 1e-8

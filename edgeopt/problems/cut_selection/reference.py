@@ -114,7 +114,7 @@ from typing import NamedTuple
 
 import cvxpy as cp
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import failed

@@ -59,7 +59,7 @@ def valid_splits(params: DagSplitParams, max_splits: int, progress: bool = False
     blocked = set() if params.allow_raw else set(g.successors(params.input))
     layers: Any = range(1, n)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         layers = tqdm(layers, desc="valid splits", unit="layer")
     for j in layers:

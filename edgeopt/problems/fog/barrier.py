@@ -90,12 +90,25 @@ spent ~0.7 ms per iteration on one instance in ~1,000 small-array calls
 iteration, times 20-35 iterations and up to 30 line-search trials, would
 keep a single solve well above a millisecond; compiled, one iteration at
 K = 20, N = 4 costs about ten microseconds, and a batch needs no masking of
-finished instances. A batch of at least ``PARALLEL_MIN`` instances per
-thread is spread over numba's threads
-(:func:`~edgeopt.problems.fog.path_kernel.run_path_parallel`, the same
-answers bit for bit); ``NUMBA_NUM_THREADS=1`` or ``numba.set_num_threads(1)``
-keeps everything on one thread. Python is left with the start, the local phase and the
-certificate, all vectorised over the batch.
+finished instances.
+
+**A batch, per instance.** :func:`solve_batch` does no Python work per
+instance on its way to the answers but wrapping them: the instances' fields
+are gathered once (:meth:`~edgeopt.problems.fog.model.FogBatch.of`), the
+constants computed batch-first, every compiled kernel (the path, the KKT
+Newton finish, the primal point, the certificate) called once for the batch,
+and the certified answers built together
+(:meth:`~edgeopt.problems.fog.certificate.BatchCertificate.solutions`); the
+result contract re-checks the batch in one compiled pass as well
+(:meth:`FogPartitioning.check_batch <edgeopt.problems.fog.problem.FogPartitioning.check_batch>`).
+Only the instances that need the start's minimum-latency LP (less than
+:data:`START_ROOM` to spare) or a later chance take a step of their own.
+Each kernel computes an instance from its own entries alone, and
+:func:`edgeopt.problems.fog.parallel.run_batch` spreads a large batch over
+threads in blocks of instances: an answer is the same, bit for bit, whatever
+else shares its batch, in whatever order, on however many threads
+(``NUMBA_NUM_THREADS=1`` or ``numba.set_num_threads(1)`` keeps everything on
+one thread).
 
 **Cost.** Each iteration is ``O(K N)`` elementwise work and one dense LU of
 order ``K + N + 2`` per instance; some 15-35 iterations, then 1-5 Newton
@@ -104,13 +117,11 @@ steps of the local phase (the benchmark states the measured figures).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -138,6 +149,7 @@ from edgeopt.problems.fog.model import (
     cpu_speed,
     energy_terms_batch,
 )
+from edgeopt.problems.fog.parallel import run_batch
 from edgeopt.solvers.batch import put_fields, take_batch, take_fields
 
 FloatArray = NDArray[np.float64]
@@ -152,7 +164,6 @@ MAX_ITER = 120
 FALLBACK_MAX_ITER = 30  # outer (and inner) iterations of the nested fallback; converging solves take fewer
 DEEPER_GAPS = (1e-9, 1e-10)  # path gaps of the third chance (_deeper), tried in turn
 START_ROOM = 0.05  # below this spare share of tau the start blends in the minimum-latency rows
-_PARALLEL_LOCK = threading.Lock()  # one caller at a time in the parallel kernel (path_kernel docstring)
 
 
 @dataclass
@@ -183,7 +194,7 @@ class _Barrier:
 
     def __init__(self, params: Sequence[FogParams], batch: FogBatch, fixed_rows: FloatArray | None = None) -> None:
         self.params = list(params)
-        m = ClosedForms(self.params)
+        m = ClosedForms(self.params, batch=batch)
         self.model = m
         self.K, self.N = m.K, m.N
         self.d_y = np.asarray(batch.d_y, dtype=float)
@@ -346,16 +357,9 @@ def _path(
     args += [v.e, v.T, v.L, v.Z, v.F, z.t, z.c, z.p, z.lat, z.f, z.e]
     args += [np.ascontiguousarray(run, dtype=np.bool_), warm is None, int(max_iter), float(gap_target)]
     args += [float(SIGMA), float(MU_START), float(KEEP), nu, converged, iterations]
-    threads = numba.get_num_threads()  # numba's count for this thread (NUMBA_NUM_THREADS, set_num_threads)
-    # Spread a batch over the threads; the answers are those of the serial loop, bit for bit. The
-    # lock keeps a second Python thread out of numba's workqueue layer (it aborts on concurrent use).
-    if threads > 1 and S >= path_kernel.PARALLEL_MIN * threads and _PARALLEL_LOCK.acquire(blocking=False):
-        try:
-            path_kernel.run_path_parallel(*args)
-        finally:
-            _PARALLEL_LOCK.release()
-    else:
-        path_kernel.run_path(*args)
+    # Spread over threads in blocks of instances (edgeopt.problems.fog.parallel): the serial
+    # kernel's answers, bit for bit.
+    run_batch(path_kernel.run_path, S, *args)
     return v, z, nu, converged, iterations
 
 
@@ -468,7 +472,7 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
     path_cert = None
     if second.any():
         sub = take_batch(bar, second, nested=(ClosedForms,))
-        sub_batch = FogBatch.of(sub.params)
+        sub_batch = batch.take(second)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             path_x = _path_point(sub, take_fields(v, second))
             path_phi, path_nu, path_beta = _path_multipliers(sub, sub_batch, take_fields(z, second))
@@ -483,25 +487,21 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
         deep_entries = {int(j) for j in np.flatnonzero(replaced)}
     else:
         deep_entries = set()
-    second_idx = {int(i): j for j, i in enumerate(np.flatnonzero(second))}
+    out: dict[int, Solution] = {}
+    # The certified answers, built together (BatchCertificate.solutions: no Python work per
+    # instance besides wrapping its values); the rest one by one, as the chances they took.
+    done = np.flatnonzero(certified)
+    if done.size:
+        extras = {"kkt_residual": pt.max_residual, "active_nodes": np.count_nonzero(rows, axis=1), "path": "barrier"}
+        for i, sol in zip(done.tolist(), cert.solutions(done, x, (phi, nu, beta), iterations, extras), strict=True):
+            out[i] = sol
     shared = (time.perf_counter() - start) / len(params)
-    out: list[Solution] = []
-    for i, p in enumerate(params):
+    second_idx = {int(i): j for j, i in enumerate(np.flatnonzero(second))}
+    for i in np.flatnonzero(~certified).tolist():
         tic = time.perf_counter()
+        p = params[i]
         j = second_idx.get(i)
-        if certified[i]:
-            sol = cert.solution(
-                i,
-                {name: value[i] for name, value in x.items()},
-                {"latency": np.array(phi[i]), "rows": np.array(nu[i]), "layer_time": beta[i]},
-                iterations=int(iterations[i]),
-                extras={
-                    "kkt_residual": float(pt.max_residual[i]),
-                    "active_nodes": int(np.count_nonzero(rows[i])),
-                    "path": "barrier",
-                },
-            )
-        elif j is not None and path_cert is not None and path_cert.passes[j]:
+        if j is not None and path_cert is not None and path_cert.passes[j]:
             sol = path_cert.solution(
                 j,
                 {name: value[j] for name, value in path_x.items()},
@@ -525,10 +525,13 @@ def _solve_group(params: list[FogParams], max_iter: int) -> list[Solution]:
             sol.extras["barrier_note"] = note
             if j is not None and path_cert is not None and sol.status is not Status.OPTIMAL:
                 sol = _better_of(sol, path_cert, j, path_x, (path_phi, path_nu, path_beta), note)
-        sol.solve_time_s = shared + (time.perf_counter() - tic)
+        sol.solve_time_s = time.perf_counter() - tic
+        out[i] = sol
+    result = [out[i] for i in range(len(params))]
+    for sol in result:
+        sol.solve_time_s += shared
         sol.method = "analytic"
-        out.append(sol)
-    return out
+    return result
 
 
 def _local_phase(
@@ -555,7 +558,10 @@ def _local_phase(
         rows = np.where(pt.active, pt.d, 0.0)
         rows *= bar.d_y[:, None] / rows.sum(axis=1, keepdims=True)
         beta = pt.beta
-        x = primal_point(bar.model, rows, pt.t, phi[:, None], beta)
+        # The links' spectral efficiencies come from the finish's last evaluation (at exactly these
+        # prices); the FRD's are solved again, at phi = np.exp(log phi) (the finish's math.exp can
+        # differ from numpy's in the last bit).
+        x = primal_point(bar.model, rows, pt.t, phi[:, None], beta, known_links=pt.x_link)
         # Certificate, for the whole batch: the point is feasible and the dual function
         # at (phi, nu, beta) is within CERTIFIED of its energy (weak duality).
         cert = certify_batch(batch, x, phi, nu, beta)

@@ -47,11 +47,12 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from edgeopt.core.errors import SolverError
+from edgeopt.core.errors import InvalidParameterError, SolverError
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
-from edgeopt.problems.fog.model import FogBatch, FogLayout, FogParams, energy_terms
+from edgeopt.problems.fog.model import FogBatch, FogParams, energy_terms
+from edgeopt.problems.fog.parallel import run_batch
 from edgeopt.solvers.lambert import spectral_efficiency_scalar
 
 FloatArray = NDArray[np.float64]
@@ -195,37 +196,8 @@ def _pack_points(
 
 
 def _batch_of_one(p: FogParams) -> FogBatch:
-    """``FogBatch.of([p])`` without its stacking: every field of ``p`` viewed with a batch axis of one.
-
-    The same values (and dtypes) as ``FogBatch.of([p])``, at a fraction of the
-    cost, for the one-instance entry points (:func:`kkt_report_batch` on one
-    instance, :func:`dual_function`).
-    """
-    lay = p.layout
-    return FogBatch(
-        d_x=np.array([p.d_x]),
-        d_y=np.array([p.d_y]),
-        tau=np.array([p.tau]),
-        bandwidth=np.array([p.bandwidth]),
-        noise_psd=np.array([p.noise_psd]),
-        kappa=p.kappa[None],
-        f_max=p.f_max[None],
-        p_max=p.p_max[None],
-        p_circuit=p.p_circuit[None],
-        gain_frd=p.gain_frd[None],
-        p_max_master=p.p_max[p.master : p.master + 1],
-        p_circuit_master=p.p_circuit[p.master : p.master + 1],
-        layout=FogLayout(
-            columns=lay.columns[None],
-            macs_per_row=lay.macs_per_row[None],
-            cycles_per_row=lay.cycles_per_row[None],
-            link_mask=lay.link_mask[None],
-            link_bits=lay.link_bits[None],
-            link_gain=lay.link_gain[None],
-            frd_mask=lay.frd_mask[None],
-            frd_fixed_bits=lay.frd_fixed_bits[None],
-        ),
-    )
+    """``FogBatch.of([p])`` without its stacking (:meth:`~edgeopt.problems.fog.model.FogBatch.one`)."""
+    return FogBatch.one(p)
 
 
 # ----------------------------------------------------------------------------- scalar pieces (compiled)
@@ -559,7 +531,7 @@ def _report_one(P: FloatArray, X: FloatArray, K: int, N: int, kkt: bool, out: Fl
 # ----------------------------------------------------------------------------- batch kernels (compiled)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _report_kernel(P: FloatArray, X: FloatArray, K: int, N: int, kkt: bool) -> FloatArray:  # pragma: no cover
     """:func:`_report_one` for every row of the packs: an array (S, columns)."""
     out = np.empty((P.shape[0], _N_COLUMNS))
@@ -741,13 +713,52 @@ def kkt_report_batch(params: Sequence[FogParams], solutions: Sequence[Solution])
         if solution.has_point:
             groups.setdefault((p.K, p.n_layers), []).append(i)
     for (K, N), members in groups.items():
-        points = [_point_row(params[i], solutions[i]) for i in members]
-        X = _stack([row for row, _ in points])
-        P = _stack([_params_row(params[i]) for i in members])
-        out = _report_kernel(P, X, K, N, True)
-        for i, values, (_, has_duals) in zip(members, out.tolist(), points, strict=True):
+        group = [params[i] for i in members]
+        packed = _pack_solutions(group, [solutions[i] for i in members], K, N) if len(members) > 1 else None
+        if packed is None:  # one instance, or entries that are not arrays of their exact shapes
+            points = [_point_row(params[i], solutions[i]) for i in members]
+            X = _stack([row for row, _ in points])
+            flags = [has_duals for _, has_duals in points]
+            P = _stack([_params_row(p) for p in group])
+        else:
+            X, flags = packed
+            P = _pack_params(FogBatch.of(group))
+        out = run_batch(_report_kernel, len(X), P, X, K, N, True)
+        for i, values, has_duals in zip(members, out.tolist(), flags, strict=True):
             reports[i] = _report(values, has_duals)
     return reports
+
+
+def _pack_solutions(
+    params: Sequence[FogParams], solutions: Sequence[Solution], K: int, N: int
+) -> tuple[FloatArray, list[bool]] | None:
+    """The point packs of many solutions of one size at once: the rows of :func:`_point_row`, stacked.
+
+    Each entry of the pack is gathered for the whole group with one
+    ``np.concatenate`` (the same values as :func:`_point_row`'s, bit for
+    bit). Returns None, for :func:`_point_row` one at a time, where an entry
+    is missing or is not an array of exactly its shape.
+    """
+    shapes = {"rows": (K,), "t_frd": (K,), "p_frd": (K,), "t_layer": (N,)}
+    parts = []
+    for name in _POINT_NAMES:
+        try:
+            values = [solution.x[name] for solution in solutions]
+        except KeyError:
+            return None
+        if {getattr(value, "shape", None) for value in values} != {shapes.get(name, (K, N))}:
+            return None
+        parts.append(np.concatenate(values, dtype=np.float64).reshape(len(values), -1))
+    flags = []
+    duals = np.zeros((len(solutions), K * N + 3))
+    for r, (p, solution) in enumerate(zip(params, solutions, strict=True)):
+        given = _multipliers(p, solution)
+        flags.append(given is not None)
+        if given is not None:
+            phi, nu, beta = given
+            duals[r, 0], duals[r, 1], duals[r, 2:-1], duals[r, -1] = phi, nu, beta.ravel(), 1.0
+    parts.append(duals)
+    return np.concatenate(parts, axis=1), flags
 
 
 def kkt_report(p: FogParams, solution: Solution) -> KKTReport:
@@ -866,11 +877,7 @@ class BatchCertificate:
             label without the certificate (a bug in that method).
 
         """
-        if not self.passes[i]:
-            raise SolverError(
-                f"instance {i} of the batch is not certified (gap {self.gap[i]:.3g}, "
-                f"violation {self.violation[i]:.3g}); it cannot be labelled optimal"
-            )
+        self._require(np.array([i]))
         energy = self.energy
         return Solution(
             status=Status.OPTIMAL,
@@ -886,6 +893,99 @@ class BatchCertificate:
                 **extras,
             },
         )
+
+    def solutions(
+        self,
+        take: NDArray[np.intp],
+        x: dict[str, FloatArray],
+        multipliers: tuple[FloatArray, FloatArray, FloatArray],
+        iterations: FloatArray,
+        extras: dict[str, Any],
+    ) -> list[Solution]:
+        """Instances ``take`` as ``OPTIMAL`` solutions, as :meth:`solution` builds them one at a time.
+
+        ``x``, the multipliers ``(phi, nu, beta)``, ``iterations`` and every
+        array or list in ``extras`` are indexed like the certificate (batch
+        axis first) and read at ``take``; other ``extras`` values are shared.
+        The values are gathered once per field for the whole batch (``tolist``
+        and views along the batch axis), and the points are checked for NaN in
+        one vectorised pass instead of one :class:`Solution` check per entry:
+        the same answers as :meth:`solution`, at a few microseconds each.
+
+        Raises
+        ------
+        SolverError
+            If an instance of ``take`` did not pass (as :meth:`solution`).
+        InvalidParameterError
+            If a point holds NaN (as :class:`Solution` does).
+
+        """
+        take = np.asarray(take, dtype=np.intp)
+        self._require(take)
+        n = take.size
+        names = list(x)
+        points = [x[name][take] for name in names]
+        for name, value in zip(names, points, strict=True):
+            if np.isnan(value).any():
+                raise InvalidParameterError(f"Solution.x[{name!r}] contains NaN")
+        phi, nu, beta = multipliers
+        per_point = zip(*(list(value) for value in points), strict=True) if names else iter([()] * n)
+        energies = zip(*(value[take].tolist() for value in self.energy.values()), strict=True)
+        columns = {key: _column(value, take) for key, value in extras.items()}
+        own = zip(*columns.values(), strict=True) if columns else iter([()] * n)
+        parts = list(self.energy)
+        out = []
+        for total, gap, bound, violation, its, phi_i, nu_i, beta_i, point, energy, more in zip(
+            self.energy["total"][take].tolist(),
+            self.gap[take].tolist(),
+            self.bound[take].tolist(),
+            self.violation[take].tolist(),
+            np.asarray(iterations)[take].astype(np.int64).tolist(),
+            np.asarray(phi)[take].tolist(),
+            np.asarray(nu)[take].tolist(),
+            list(np.asarray(beta)[take]),
+            per_point,
+            energies,
+            own,
+            strict=True,
+        ):
+            # Built without the entry-by-entry NaN check of Solution.__post_init__ (done above for
+            # the whole batch at once: at K = 20 it costs more than the rest of the answer).
+            solution = Solution(
+                status=Status.OPTIMAL,
+                objective=total,
+                duals={"latency": np.array(phi_i), "rows": np.array(nu_i), "layer_time": beta_i},
+                iterations=its,
+                extras={
+                    "duality_gap": gap,
+                    "dual_bound": bound,
+                    "max_violation": violation,
+                    "energy_terms": dict(zip(parts, energy, strict=True)),
+                    **dict(zip(columns, more, strict=True)),
+                },
+            )
+            solution.x = dict(zip(names, point, strict=True))
+            out.append(solution)
+        return out
+
+    def _require(self, take: NDArray[np.intp]) -> None:
+        """Raise :class:`SolverError` if an instance of ``take`` did not pass."""
+        failing = take[~self.passes[take]]
+        if failing.size:
+            i = int(failing[0])
+            raise SolverError(
+                f"instance {i} of the batch is not certified (gap {self.gap[i]:.3g}, "
+                f"violation {self.violation[i]:.3g}); it cannot be labelled optimal"
+            )
+
+
+def _column(value: Any, take: NDArray[np.intp]) -> list[Any]:
+    """One extras entry per instance of ``take``: an array's Python values, a list's items, else shared."""
+    if isinstance(value, np.ndarray):
+        return list(value[take].tolist())
+    if isinstance(value, list):
+        return [value[i] for i in take.tolist()]
+    return [value] * take.size
 
 
 def certify_batch(
@@ -913,7 +1013,7 @@ def certify_batch(
 
     """
     S, K, N = _sizes(b)
-    out = _report_kernel(_pack_params(b), _pack_points(x, phi, nu, beta), K, N, False)
+    out = run_batch(_report_kernel, S, _pack_params(b), _pack_points(x, phi, nu, beta), K, N, False)
     energy = {name: out[:, column].copy() for name, column in _ENERGY_COLUMNS.items()}
     violation = out[:, _C_PRIMAL_MAX].copy()
     gap = out[:, _C_GAP].copy()

@@ -46,13 +46,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numba import njit, vectorize
 from numpy.typing import NDArray
 
-from edgeopt.problems.fog.model import ABOVE, BELOW, FogParams, cpu_speed
+from edgeopt.problems.fog.model import ABOVE, BELOW, FogBatch, FogParams, cpu_speed
+from edgeopt.problems.fog.parallel import run_batch
 from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs, spectral_efficiency_scalar
 from edgeopt.solvers.scalar import find_root_newton
 
@@ -91,10 +93,16 @@ def rho_scalar(beta: float, kappa: float, fmax: float, beta_cpu: float) -> tuple
 @njit(cache=True, error_model="numpy", nogil=True)
 def h_scalar(beta: float, kappa: float, fmax: float, beta_cpu: float) -> float:
     """Priced local cost per cycle ``h(beta)`` (0 at ``beta = 0``)."""
+    return h_scalar_given(beta, kappa, fmax, beta_cpu, np.cbrt(0.25 * kappa))
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def h_scalar_given(beta: float, kappa: float, fmax: float, beta_cpu: float, cbrt_kappa4: float) -> float:
+    """:func:`h_scalar` given ``cbrt_kappa4 = cbrt(kappa / 4)`` (a node's constant, taken once per node)."""
     if beta >= beta_cpu:
         return kappa * fmax**2 + beta / fmax
     c = np.cbrt(beta)
-    return 3.0 * np.cbrt(0.25 * kappa) * c * c
+    return 3.0 * cbrt_kappa4 * c * c
 
 
 _F4 = ["float64(float64, float64, float64, float64)"]
@@ -108,6 +116,13 @@ def _rho_ufunc(beta: float, kappa: float, fmax: float, beta_cpu: float) -> float
 @vectorize(_F4, cache=True)
 def _drho_ufunc(beta: float, kappa: float, fmax: float, beta_cpu: float) -> float:
     return rho_scalar(beta, kappa, fmax, beta_cpu)[1]
+
+
+@vectorize(["float64(float64)"], cache=True)
+def _x_ufunc(y: float) -> float:
+    # Each entry solved on its own (the array form iterates until its slowest entry converges, so an
+    # instance's last bits could depend on the other instances of its batch).
+    return spectral_efficiency_scalar(y)
 
 
 @vectorize(_F4, cache=True)
@@ -130,47 +145,47 @@ class ClosedForms:
 
     """
 
-    def __init__(self, params: FogParams | Sequence[FogParams]) -> None:
+    def __init__(self, params: FogParams | Sequence[FogParams], batch: FogBatch | None = None) -> None:
         single = isinstance(params, FogParams)
-        batch = [params] if isinstance(params, FogParams) else list(params)
-        p = batch[0]
-        lays = [q.layout for q in batch]
+        if isinstance(params, FogParams):
+            self.p = params
+            b = FogBatch.one(params)
+        else:
+            self.p = params[0]
+            b = FogBatch.of(params) if batch is None else batch
+        lay = b.layout
 
-        def stack(values: Sequence[Any]) -> FloatArray:
-            arr = np.stack([np.asarray(v) for v in values])
+        def take(arr: Any) -> Any:
+            # One instance keeps no batch axis (the decomposition and the minimum-latency LP).
             return arr[0] if single else arr
 
-        self.p = p
-        self.K, self.N = p.K, p.n_layers
-        bandwidth = stack([q.bandwidth for q in batch])
-        n0b = stack([q.noise_psd for q in batch]) * bandwidth
+        self.K, self.N = self.p.K, self.p.n_layers
+        bandwidth = take(b.bandwidth)
+        n0b = take(b.noise_psd) * bandwidth
         self.B_link = bandwidth[..., None, None, None]  # broadcasts against (K, N, 2)
         self.B_frd = bandwidth[..., None]  # against (K,)
-        self.a = stack([lay.cycles_per_row for lay in lays])
-        self.kappa = stack([q.kappa for q in batch])[..., None]
-        self.fmax = stack([q.f_max for q in batch])[..., None]
+        self.a = take(lay.cycles_per_row)
+        self.kappa = take(b.kappa)[..., None]
+        self.fmax = take(b.f_max)[..., None]
         self.beta_cpu = 2.0 * self.kappa * self.fmax**3  # local time hits its floor above this
-        self.mask = stack([lay.link_mask for lay in lays])
-        self.bits = stack([lay.link_bits for lay in lays])
-        self.gamma = stack([lay.link_gain for lay in lays]) / n0b[..., None, None, None]
-        self.pc = np.broadcast_to(stack([q.p_circuit for q in batch])[..., None, None], self.bits.shape)
-        self.xmax = np.log1p(self.gamma * stack([q.p_max for q in batch])[..., None, None])
+        self.mask = take(lay.link_mask)
+        self.bits = take(lay.link_bits)
+        self.gamma = take(lay.link_gain) / n0b[..., None, None, None]
+        self.pc = np.broadcast_to(take(b.p_circuit)[..., None, None], self.bits.shape)
+        self.xmax = np.log1p(self.gamma * take(b.p_max)[..., None, None])
         # Link time at the power cap, and unpriced (beta = 0) link time.
         self.link_tmin = np.where(self.mask, self.bits / (self.B_link * self.xmax), 0.0).sum(axis=-1)
-        x0 = np.minimum(self.xmax, priced_spectral_efficiency(self.pc * self.gamma))
+        x0 = np.minimum(self.xmax, _x_ufunc(self.pc * self.gamma))
         with np.errstate(divide="ignore", invalid="ignore"):
             t0 = np.where(self.mask, self.bits / (self.B_link * x0), 0.0)
         self.link_t0 = t0.sum(axis=-1)
-        # Price above which a link runs at full power: (x_max - 1) e^x_max + 1 = (pc + beta) gamma.
-        sat = priced_transmission_lhs(self.xmax) / self.gamma - self.pc
-        self.link_sat = np.max(np.where(self.mask, np.maximum(sat, 0.0), 0.0), axis=-1)
         # First-round distribution from the master.
-        self.frd_mask = stack([lay.frd_mask for lay in lays])
-        self.frd_gamma = stack([q.gain_frd for q in batch]) / n0b[..., None]
-        self.frd_xmax = np.log1p(self.frd_gamma * stack([q.p_max[q.master] for q in batch])[..., None])
-        self.frd_pc = stack([q.p_circuit[q.master] for q in batch])[..., None]
-        self.frd_fixed = stack([lay.frd_fixed_bits for lay in lays])
-        self.d_x = stack([q.d_x for q in batch])[..., None]
+        self.frd_mask = take(lay.frd_mask)
+        self.frd_gamma = take(b.gain_frd) / n0b[..., None]
+        self.frd_xmax = np.log1p(self.frd_gamma * take(b.p_max_master)[..., None])
+        self.frd_pc = take(b.p_circuit_master)[..., None]
+        self.frd_fixed = take(lay.frd_fixed_bits)
+        self.d_x = take(b.d_x)[..., None]
         self._kernel: tuple[NDArray[Any], ...] | None = None  # kernel_constants, built on first use
 
     def kernel_constants(self) -> tuple[NDArray[Any], ...]:
@@ -212,6 +227,16 @@ class ClosedForms:
                 dense(np.reshape(self.d_x, S), (S,)),
             )
         return self._kernel
+
+    @cached_property
+    def link_sat(self) -> FloatArray:
+        """Price above which every link of a node runs at full power: ``(x_max - 1) e^x_max + 1 = (pc + beta) gamma``.
+
+        Computed on first use (the nested decomposition's walls, :meth:`beta_sat`); the batched
+        interior point never needs it.
+        """
+        sat = priced_transmission_lhs(self.xmax) / self.gamma - self.pc
+        return np.asarray(np.max(np.where(self.mask, np.maximum(sat, 0.0), 0.0), axis=-1))
 
     def beta_sat(self, ad: FloatArray) -> FloatArray:
         """Smallest price at which a node's busy time reaches its minimum ``T_min``.
@@ -357,8 +382,12 @@ class ClosedForms:
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _primal_batch(c, d, phi, beta, t_loc, lt, power, t_frd, p_frd):
-    """:func:`primal_point` for every instance of a batch, into the given output arrays."""
+def _primal_batch(c, d, phi, beta, known_x, t_loc, lt, power, t_frd, p_frd):
+    """:func:`primal_point` for every instance of a batch, into the given output arrays.
+
+    ``known_x`` holds the links' spectral efficiencies already evaluated at these
+    prices (0 where not): they are taken as they are instead of being solved for again.
+    """
     a, kappa, fmax, bcpu, mask, bits, gamma, pc, xmax, B = c[:10]
     fmask, fgam, fxmax, fpc, ffix, d_x = c[12:18]
     S, K, N = a.shape
@@ -373,7 +402,9 @@ def _primal_batch(c, d, phi, beta, t_loc, lt, power, t_frd, p_frd):
                 for j in range(2):
                     if mask[s, k, n, j]:
                         g = gamma[s, k, n, j]
-                        x = priced_x_scalar((pc[s, k, n, j] + b) * g, g, xmax[s, k, n, j])[0]
+                        x = known_x[s, k, n, j]
+                        if not x > 0.0:
+                            x = priced_x_scalar((pc[s, k, n, j] + b) * g, g, xmax[s, k, n, j])[0]
                         lt[s, k, n, j] = bits[s, k, n, j] / (B[s] * x)
                         power[s, k, n, j] = math.expm1(x) / g
             if fmask[s, k]:
@@ -384,7 +415,12 @@ def _primal_batch(c, d, phi, beta, t_loc, lt, power, t_frd, p_frd):
 
 
 def primal_point(
-    model: ClosedForms, d: FloatArray, t: FloatArray, phi: FloatArray | float, beta: FloatArray
+    model: ClosedForms,
+    d: FloatArray,
+    t: FloatArray,
+    phi: FloatArray | float,
+    beta: FloatArray,
+    known_links: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
     """Primal variables from the multipliers (the closed forms in the module docstring).
 
@@ -394,7 +430,10 @@ def primal_point(
     (eqs. (35)-(36)), FRD times and powers at ``x(phi)`` (eq. (39)) and the CPU
     frequencies they imply. Works on one instance or on a batch (leading
     axis, ``phi`` of shape (S, 1)); compiled (:func:`_primal_batch`, with the
-    scalar closed forms of this module).
+    scalar closed forms of this module). ``known_links`` (S, K, N, 2) gives the
+    links' spectral efficiencies already evaluated at exactly these prices by
+    the same closed form (the KKT Newton finish's last evaluation), 0 where not:
+    the same point, without solving for them again.
 
     Returns
     -------
@@ -409,10 +448,11 @@ def primal_point(
     dd = np.ascontiguousarray(np.reshape(d, (S, K)), dtype=np.float64)
     bb = np.ascontiguousarray(np.reshape(beta, (S, K, N)), dtype=np.float64)
     pp = np.ascontiguousarray(np.reshape(np.broadcast_to(phi, (S,) if single else (S, 1)), S), dtype=np.float64)
+    kx = np.zeros((S, K, N, 2)) if known_links is None else np.ascontiguousarray(known_links, dtype=np.float64)
     t_loc = np.zeros((S, K, N))
     lt, power = np.zeros((S, K, N, 2)), np.zeros((S, K, N, 2))
     t_frd, p_frd = np.zeros((S, K)), np.zeros((S, K))
-    _primal_batch(c, dd, pp, bb, t_loc, lt, power, t_frd, p_frd)
+    run_batch(_primal_batch, S, c, dd, pp, bb, kx, t_loc, lt, power, t_frd, p_frd)
     out = {
         "rows": dd,
         "t_layer": np.array(t, dtype=np.float64),

@@ -64,7 +64,7 @@ residual norm.
 instance of the batch in one numba kernel (``cache=True``), each instance
 with its own active sets, step lengths and iteration count; the closed forms
 are the compiled scalar functions of :mod:`~edgeopt.problems.fog.closed_forms`
-(``rho_scalar``, ``h_scalar``, ``priced_x_scalar``), the same ones its
+(``rho_scalar``, ``h_scalar_given``, ``priced_x_scalar``), the same ones its
 vectorised :class:`~edgeopt.problems.fog.closed_forms.ClosedForms` methods
 use. The numpy version cost about 1.5-2 ms for one instance at ``K = 20``,
 ``N = 4`` (7 evaluations of some 80 small array operations each, two dense
@@ -92,7 +92,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from edgeopt.problems.fog.closed_forms import ClosedForms, h_scalar, priced_x_scalar, rho_scalar
+from edgeopt.problems.fog.closed_forms import ClosedForms, h_scalar_given, priced_x_scalar, rho_scalar
+from edgeopt.problems.fog.parallel import run_batch
 from edgeopt.solvers.dense import lu_solve_inplace
 
 FloatArray = NDArray[np.float64]
@@ -120,6 +121,7 @@ class PolishResult:
     slack: BoolArray  # (S, K, N) entries without a price equation (beta = 0 but on an active bound)
     beta: FloatArray  # (S, K, N) prices
     max_residual: FloatArray  # (S,) largest scaled residual
+    x_link: FloatArray  # (S, K, N, 2) spectral efficiency of each link at beta, 0 where not evaluated (slack entries)
 
 
 # The kernels take the instance's constants as one tuple ``c`` (ClosedForms.kernel_constants, then d_y, tau):
@@ -128,7 +130,7 @@ class PolishResult:
 #  master's p_circuit, FRD fixed bits, d_x, d_y, tau).
 # _evaluate returns the tuple ``ev`` indexed below.
 _SLACK, _BETA, _G, _R1, _D = 0, 1, 3, 4, 10
-_BOUND, _BW, _LIM, _MERIT, _WORST = 16, 17, 18, 19, 20
+_BOUND, _BW, _LIM, _MERIT, _WORST, _XL = 16, 17, 18, 19, 20, 21
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -136,12 +138,14 @@ def _evaluate(c, u, d, t, lphi, lnu, active, bw, bound):
     """Residuals and derivatives of the KKT system (module docstring) at one instance's iterate.
 
     Returns ``(slack, beta, rho, g, r1, r2, r3, r4, r5, r6, D, P, Q, c3, f5, l5,
-    bound, bw, lim, merit, worst)``: the entries without a price equation, the
-    prices (the bound multipliers on their entries), ``rho(beta)``, the row
-    marginals, the residuals, ``dr1/du``, ``dr1/de``, ``dr1/ds``, ``dr3/dlog phi``,
-    ``dr5/de``, ``dr5/dlog phi``, the bounds that are active (only where a
-    fixed entry exists) and their multipliers, the bound values, the squared
-    residual norm and the largest residual.
+    bound, bw, lim, merit, worst, x_link)``: the entries without a price
+    equation, the prices (the bound multipliers on their entries), ``rho(beta)``,
+    the row marginals, the residuals, ``dr1/du``, ``dr1/de``, ``dr1/ds``,
+    ``dr3/dlog phi``, ``dr5/de``, ``dr5/dlog phi``, the bounds that are active
+    (only where a fixed entry exists) and their multipliers, the bound values,
+    the squared residual norm, the largest residual, and the spectral
+    efficiencies of the links at the iterate's prices (0 on slack entries; the
+    primal point reuses them: :func:`~edgeopt.problems.fog.closed_forms.primal_point`).
     """
     (a, kappa, fmax, bcpu, mask, bits, gamma, pc, xmax, B, t0, fixed, fmask, fgam, fxmax, fpc, ffix, dx_, d_y, tau) = c
     K, N = a.shape
@@ -168,8 +172,10 @@ def _evaluate(c, u, d, t, lphi, lnu, active, bw, bound):
     P = np.zeros((K, N))
     Q = np.zeros((K, N))
     r2 = np.full(N, -1.0)
+    xl = np.zeros((K, N, 2))
     g = np.zeros(K)
     for k in range(K):
+        cbrt_kappa4 = np.cbrt(0.25 * kappa[k])  # h's constant for the node, once instead of once per layer
         for n in range(N):
             sl = (not active[k]) and (t0[k, n] <= t[n] or fixed[k, n])
             slack[k, n] = sl
@@ -178,7 +184,7 @@ def _evaluate(c, u, d, t, lphi, lnu, active, bw, bound):
             else:
                 b = math.exp(u[k, n])
             beta[k, n] = b
-            g[k] += a[k, n] * h_scalar(b, kappa[k], fmax[k], bcpu[k])
+            g[k] += a[k, n] * h_scalar_given(b, kappa[k], fmax[k], bcpu[k], cbrt_kappa4)
             r2[n] += b / phi
             if sl:
                 continue
@@ -191,6 +197,7 @@ def _evaluate(c, u, d, t, lphi, lnu, active, bw, bound):
             for j in range(2):
                 if mask[k, n, j]:
                     x, dx = priced_x_scalar((pc[k, n, j] + b) * gamma[k, n, j], gamma[k, n, j], xmax[k, n, j])
+                    xl[k, n, j] = x
                     lt = bits[k, n, j] / (B * x)
                     busy += lt
                     dbusy -= lt / x * dx
@@ -245,7 +252,7 @@ def _evaluate(c, u, d, t, lphi, lnu, active, bw, bound):
         worst = max(worst, abs(r2[n]), abs(r6[n]))
     if not np.isfinite(merit):
         worst = np.inf if np.isnan(worst) else worst
-    return (slack, beta, rho, g, r1, r2, r3, r4, r5, r6, D, P, Q, c3, f5, l5, bnd, bwv, lim, merit, worst)
+    return (slack, beta, rho, g, r1, r2, r3, r4, r5, r6, D, P, Q, c3, f5, l5, bnd, bwv, lim, merit, worst, xl)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -427,11 +434,13 @@ def _polish_one(c, u, d, t, lphi, lnu, active, bw, bound, max_iter):
         if not accepted:  # no step reduces the residual: rounding level if it is already tiny
             converged = ev[_WORST] <= STALLED
             break
-    return u, d, t, lphi, lnu, active, ev[_SLACK], ev[_BETA], ev[_WORST], converged, its
+    return u, d, t, lphi, lnu, active, ev[_SLACK], ev[_BETA], ev[_WORST], converged, its, ev[_XL]
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _polish_batch(c, u, d, t, lphi, lnu, active, bw, bound, max_iter, out_beta, out_slack, out_res, out_conv, out_its):
+def _polish_batch(
+    c, u, d, t, lphi, lnu, active, bw, bound, max_iter, out_beta, out_slack, out_res, out_conv, out_its, out_xl
+):  # fmt: skip
     """:func:`_polish_one` for every instance; the iterate arrays are overwritten with the last iterates."""
     for s in range(u.shape[0]):
         cs = (
@@ -439,9 +448,10 @@ def _polish_batch(c, u, d, t, lphi, lnu, active, bw, bound, max_iter, out_beta, 
             c[10][s], c[11][s], c[12][s], c[13][s], c[14][s], c[15][s], c[16][s], c[17][s], c[18][s], c[19][s],
         )  # fmt: skip
         start = (u[s].copy(), d[s].copy(), t[s].copy(), lphi[s], lnu[s], active[s].copy(), bw[s].copy())
-        us, ds_, ts, lp, ln, act, sl, be, res, conv, its = _polish_one(cs, *start, bound[s].copy(), max_iter)
+        us, ds_, ts, lp, ln, act, sl, be, res, conv, its, xl = _polish_one(cs, *start, bound[s].copy(), max_iter)
         u[s], d[s], t[s], lphi[s], lnu[s], active[s] = us, ds_, ts, lp, ln, act
         out_beta[s], out_slack[s], out_res[s], out_conv[s], out_its[s] = be, sl, res, conv, its
+        out_xl[s] = xl
 
 
 def _batch_first(value: FloatArray, S: int) -> FloatArray:
@@ -499,11 +509,13 @@ def polish(
     with np.errstate(invalid="ignore"):
         bound = np.isfinite(lim) & ((t - lim) / t < bw / np.maximum(phi, 1e-300)[:, None])
     d, tt = np.array(rows, dtype=np.float64), np.array(t, dtype=np.float64)
-    out = PolishResult(u, d, tt, lphi, lnu, active, np.zeros((S, K, N), dtype=bool), np.zeros((S, K, N)), np.zeros(S))
+    blank = (np.zeros((S, K, N), dtype=bool), np.zeros((S, K, N)), np.zeros(S), np.zeros((S, K, N, 2)))
+    out = PolishResult(u, d, tt, lphi, lnu, active, *blank)
     converged = np.zeros(S, dtype=bool)
     iterations = np.zeros(S, dtype=np.int64)
     state = (u, d, tt, lphi, lnu, active, bw, bound)
-    _polish_batch(c, *state, max_iter, out.beta, out.slack, out.max_residual, converged, iterations)
+    outputs = (out.beta, out.slack, out.max_residual, converged, iterations, out.x_link)
+    run_batch(_polish_batch, S, c, *state, max_iter, *outputs)
     return out, converged, iterations.astype(np.float64)
 
 

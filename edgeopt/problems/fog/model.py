@@ -45,6 +45,8 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -244,6 +246,14 @@ class FogParams:
         return FogLayout.from_params(self)
 
 
+# Field getters of FogBatch.of: one C-level call per instance for each group of fields.
+_SCALARS = attrgetter("d_x", "d_y", "tau", "bandwidth", "noise_psd", "master")
+_NODE_ARRAYS = ("cycles_per_mac", "kappa", "f_max", "p_max", "p_circuit", "gain_frd")
+_NODES = attrgetter(*_NODE_ARRAYS)
+_LINK = attrgetter("gain_link")  # always stored (K - 1, N)
+_LINK_SHAPE = attrgetter("gain_link.shape")
+
+
 @dataclass(frozen=True)
 class FogLayout:
     """Constants derived once from :class:`FogParams`.
@@ -280,28 +290,57 @@ class FogLayout:
 
     @classmethod
     def from_params(cls, p: FogParams) -> FogLayout:
-        """Compute the layout of ``p``."""
-        k_nodes, n_layers = p.K, p.n_layers
+        """Compute the layout of ``p`` (:meth:`of_batch` on a batch of one)."""
+        lay = cls.of_batch(
+            np.array([p.d_x]), p.cycles_per_mac[None], np.array([p.master]), p.gain_link[None], p.n_layers
+        )
+        return cls(**{f.name: getattr(lay, f.name)[0] for f in dataclasses.fields(cls)})
+
+    @classmethod
+    def of_batch(
+        cls,
+        d_x: FloatArray,
+        cycles_per_mac: FloatArray,
+        master: NDArray[np.int64],
+        gain_link: FloatArray,
+        n_layers: int,
+    ) -> FogLayout:
+        """The layouts of a batch of instances of one size, every table with the batch axis first.
+
+        Parameters
+        ----------
+        d_x : ndarray, shape (S,)
+            Columns of each instance.
+        cycles_per_mac : ndarray, shape (S, K)
+            CPU cycles per MAC.
+        master : ndarray of int, shape (S,)
+            The master nodes.
+        gain_link : ndarray, shape (S, K - 1, N)
+            Link gains per layer.
+        n_layers : int
+            ``N``.
+
+        """
+        S, k_nodes = cycles_per_mac.shape
         halving = 2.0 ** np.arange(n_layers)
-        columns = np.floor(p.d_x / halving)
+        columns = np.floor(d_x[:, None] / halving)
         macs_per_row = MACS_PER_ELEMENT * columns / halving
         mask = np.zeros((k_nodes, n_layers, 2), dtype=bool)
         mask[1:, :, ABOVE] = True
         mask[:-1, :, BELOW] = True
-        gain = np.ones((k_nodes, n_layers, 2))
-        gain[1:, :, ABOVE] = p.gain_link
-        gain[:-1, :, BELOW] = p.gain_link
+        gain = np.ones((S, k_nodes, n_layers, 2))
+        gain[:, 1:, :, ABOVE] = gain_link
+        gain[:, :-1, :, BELOW] = gain_link
         interior = mask[:, 0, ABOVE] & mask[:, 0, BELOW]
-        frd_mask = np.arange(k_nodes) != p.master
         return cls(
             columns=columns,
             macs_per_row=macs_per_row,
-            cycles_per_row=p.cycles_per_mac[:, None] * macs_per_row[None, :],
-            link_mask=mask,
-            link_bits=np.where(mask, columns[None, :, None], 0.0),
+            cycles_per_row=cycles_per_mac[:, :, None] * macs_per_row[:, None, :],
+            link_mask=np.broadcast_to(mask, (S, *mask.shape)).copy(),
+            link_bits=np.where(mask, columns[:, None, :, None], 0.0),
             link_gain=gain,
-            frd_mask=frd_mask,
-            frd_fixed_bits=np.asarray(p.d_x * (1.0 + interior), dtype=np.float64),
+            frd_mask=np.arange(k_nodes)[None, :] != master[:, None],
+            frd_fixed_bits=np.asarray(d_x[:, None] * (1.0 + interior), dtype=np.float64),
         )
 
     def frd_bits(self, p: FogParams, rows: FloatArray) -> FloatArray:
@@ -338,28 +377,81 @@ class FogBatch:
 
     @classmethod
     def of(cls, params: Sequence[FogParams]) -> FogBatch:
-        """Stack instances that share ``K`` and ``n_layers``."""
-        layouts = [p.layout for p in params]
+        """Stack instances that share ``K`` and ``n_layers``.
 
-        def stack(values: Sequence[Any]) -> Any:
-            return np.stack([np.asarray(v) for v in values])
+        Every field is gathered once for the whole batch (one ``np.array`` of
+        the scalars, one ``np.concatenate`` of the per-node arrays, one of the
+        link gains) and the layout tables are computed batch-first
+        (:meth:`FogLayout.of_batch`): no Python work per instance besides
+        reading its fields. The values are those of the instances' own
+        :attr:`FogParams.layout`, bit for bit (the same elementwise operations).
 
+        Raises
+        ------
+        InvalidParameterError
+            If the instances are not all of one size, or there are none.
+
+        """
+        params = list(params)
+        if not params:
+            raise InvalidParameterError("FogBatch.of needs at least one instance")
+        shapes = set(map(_LINK_SHAPE, params))
+        if len(shapes) != 1:
+            sizes = sorted({(k + 1, n) for k, n in shapes})
+            raise InvalidParameterError(f"FogBatch.of takes instances of one size (K, n_layers), got {sizes}")
+        (k_links, n_layers) = shapes.pop()
+        S, K = len(params), k_links + 1
+        scalars = np.array(list(map(_SCALARS, params)), dtype=np.float64)
+        nodes = np.concatenate(list(chain.from_iterable(map(_NODES, params)))).reshape(S, len(_NODE_ARRAYS), K)
+        gain_link = np.concatenate(list(map(_LINK, params))).reshape(S, k_links, n_layers)
+        master = scalars[:, 5].astype(np.int64)
+        cycles, kappa, f_max, p_max, p_circuit, gain_frd = (np.ascontiguousarray(nodes[:, j]) for j in range(6))
+        rows = np.arange(S)
         return cls(
-            d_x=stack([p.d_x for p in params]),
-            d_y=stack([p.d_y for p in params]),
-            tau=stack([p.tau for p in params]),
-            bandwidth=stack([p.bandwidth for p in params]),
-            noise_psd=stack([p.noise_psd for p in params]),
-            kappa=stack([p.kappa for p in params]),
-            f_max=stack([p.f_max for p in params]),
-            p_max=stack([p.p_max for p in params]),
-            p_circuit=stack([p.p_circuit for p in params]),
-            gain_frd=stack([p.gain_frd for p in params]),
-            p_max_master=stack([p.p_max[p.master] for p in params]),
-            p_circuit_master=stack([p.p_circuit[p.master] for p in params]),
-            layout=FogLayout(
-                **{f.name: stack([getattr(lay, f.name) for lay in layouts]) for f in dataclasses.fields(FogLayout)}
-            ),
+            d_x=scalars[:, 0].copy(),
+            d_y=scalars[:, 1].copy(),
+            tau=scalars[:, 2].copy(),
+            bandwidth=scalars[:, 3].copy(),
+            noise_psd=scalars[:, 4].copy(),
+            kappa=kappa,
+            f_max=f_max,
+            p_max=p_max,
+            p_circuit=p_circuit,
+            gain_frd=gain_frd,
+            p_max_master=p_max[rows, master],
+            p_circuit_master=p_circuit[rows, master],
+            layout=FogLayout.of_batch(scalars[:, 0], cycles, master, gain_link, n_layers),
+        )
+
+    @classmethod
+    def one(cls, p: FogParams) -> FogBatch:
+        """``FogBatch.of([p])`` without its stacking: every field of ``p`` viewed with a batch axis of one.
+
+        The same values (and dtypes) as ``FogBatch.of([p])``, at a fraction of
+        the cost, for the one-instance entry points.
+        """
+        lay = p.layout
+        return cls(
+            d_x=np.array([p.d_x]),
+            d_y=np.array([p.d_y]),
+            tau=np.array([p.tau]),
+            bandwidth=np.array([p.bandwidth]),
+            noise_psd=np.array([p.noise_psd]),
+            kappa=p.kappa[None],
+            f_max=p.f_max[None],
+            p_max=p.p_max[None],
+            p_circuit=p.p_circuit[None],
+            gain_frd=p.gain_frd[None],
+            p_max_master=p.p_max[p.master : p.master + 1],
+            p_circuit_master=p.p_circuit[p.master : p.master + 1],
+            layout=FogLayout(**{f.name: getattr(lay, f.name)[None] for f in dataclasses.fields(FogLayout)}),
+        )
+
+    def take(self, keep: NDArray[np.bool_] | NDArray[np.intp]) -> FogBatch:
+        """The instances ``keep`` (a mask or indices along the batch axis) as a batch of their own."""
+        return FogBatch(
+            **{f.name: getattr(self, f.name)[keep] for f in dataclasses.fields(FogBatch) if f.name != "layout"},
+            layout=FogLayout(**{f.name: getattr(self.layout, f.name)[keep] for f in dataclasses.fields(FogLayout)}),
         )
 
     def frd_bits(self, rows: FloatArray) -> FloatArray:
@@ -369,7 +461,7 @@ class FogBatch:
 
 def _one(p: FogParams, x: dict[str, FloatArray]) -> tuple[FogBatch, dict[str, FloatArray]]:
     """One instance and its point as a batch of one."""
-    return FogBatch.of([p]), {name: np.asarray(value)[None] for name, value in x.items()}
+    return FogBatch.one(p), {name: np.asarray(value)[None] for name, value in x.items()}
 
 
 def energy_terms(p: FogParams, x: dict[str, FloatArray]) -> dict[str, float]:

@@ -122,12 +122,41 @@ class FogPartitioning(Problem):
         (:func:`~edgeopt.problems.fog.certificate.kkt_report_batch`); the
         result contract of :meth:`solve_batch` calls it once per batch.
         """
-        for p, solution in zip(params, solutions, strict=True):
-            cls(p)._check_fits(solution)
+        if not cls._all_fit(params, solutions):
+            # Find the first misfit and say what is wrong with it, as check() does.
+            for p, solution in zip(params, solutions, strict=True):
+                cls(p)._check_fits(solution)
         try:
             return kkt_report_batch(params, solutions)
         except REPORT_ERRORS as err:
             raise unreadable_point(cls.__name__, err) from err
+
+    @classmethod
+    def _all_fit(cls, params: Sequence[Any], solutions: Sequence[Solution]) -> bool:
+        """True when :meth:`_check_fits` passes for every pair: one pass per entry over the whole batch.
+
+        Every solution is a :class:`Solution` of this problem, and every entry
+        of :meth:`solution_shapes` of every point is an array of exactly its
+        shape. False where anything else is seen (also where ``_check_fits``
+        would accept it, e.g. a list): the caller then checks one at a time.
+        """
+        if len(params) != len(solutions):
+            return False
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, (p, solution) in enumerate(zip(params, solutions, strict=True)):
+            if type(solution) is not Solution or solution.problem not in ("", cls.NAME):
+                return False
+            if solution.has_point:
+                groups.setdefault((p.K, p.n_layers), []).append(i)
+        for members in groups.values():
+            points = [solutions[i].x for i in members]
+            for name, shape in cls(params[members[0]]).solution_shapes().items():
+                try:
+                    if {getattr(x[name], "shape", None) for x in points} != {shape}:
+                        return False
+                except KeyError:
+                    return False
+        return True
 
     def minimum_latency(self) -> tuple[float, FloatArray]:
         """Smallest feasible latency and the rows achieving it.

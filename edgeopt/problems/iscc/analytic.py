@@ -39,23 +39,41 @@ pair's optimum, so a pair whose bound lies above the best energy sampled in
 any pair is dropped. One vectorised :func:`lemma4` call per stage on the
 pairs still open.
 
+**Many instances** (:func:`solve_analytic_batch`, ``IsccProblem.solve_batch``)
+go through the same code: :func:`search_many` stacks the pairs of every
+instance into the rows of one :class:`~edgeopt.problems.iscc.pairs.PairRows`
+(instances grouped by their number of layers, rows cut into chunks of about
+:data:`CHUNK_ROWS`), and every step above is elementwise along the rows, with
+the two steps that involve a whole instance (the least energy sampled over
+its pairs, and the final pick) taken per instance on its own rows. A pair
+stops on its own test and is then frozen: the stages run while any pair of
+any instance is open, and an instance's rows no longer move once its pairs
+are done. A single solve is a batch of one, so an instance's answer is the
+same, bit for bit, alone or in any batch (the tests check both).
+
 Complexity: two bisections of 60 steps on ``(L (Q_max - 1) + 1)`` pairs, and
 about ``log(1 / rtol) / log((grid - 1) / 2)`` stages of ``pairs x grid``
-instances of :func:`lemma4` (12 stages of 24 samples on Table II).
+instances of :func:`lemma4` (12 stages of 24 samples on Table II); in a
+batch, the same per instance, in arrays of up to :data:`CHUNK_ROWS` pairs.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Sequence
 
 import numpy as np
 
+from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.problem import infeasible
 from edgeopt.core.solution import Solution
 from edgeopt.core.status import Status
 from edgeopt.core.validate import integer, number
-from edgeopt.problems.iscc.lemma4 import solve_checked, time_feasible
+from edgeopt.problems.iscc.lemma4 import time_feasible
 from edgeopt.problems.iscc.model import IsccParams, infeasibility_reason, make_solution, point
+from edgeopt.problems.iscc.pairs import PairRows
+from edgeopt.solvers.batch import take_batch
 from edgeopt.solvers.scalar import find_root_bisect
 
 # The smallest pruning ratio searched: u_pruning floors p there, so below it nothing changes.
@@ -69,11 +87,22 @@ GEOMETRIC_SPAN = 1e-12
 ZOOM_RTOL = 1e-12
 # Default cap on the stages (the bracket shrinks by (grid - 1) / 2 per stage; 11.5^40 ~ 3e42).
 MAX_STAGES = 40
+# Pairs per chunk of a batch: the first stage forms (pairs x grid x L) arrays, 8192 x 24 x 7 doubles ~ 11 MB,
+# large enough that the numpy calls of a stage cost far more than their Python overhead.
+CHUNK_ROWS = 8192
+
+_NO_DESIGN = "no (split, Q, p) meets both the accuracy target and the latency budget"
 
 
 def design_grid(params: IsccParams) -> tuple[np.ndarray, np.ndarray]:
     """All (split, Q) pairs of the outer enumeration (:meth:`IsccParams.design_pairs`)."""
     return params.design_pairs()
+
+
+def _one_instance_rows(params: IsccParams, split: np.ndarray, q: np.ndarray) -> tuple[PairRows, tuple[int, ...]]:
+    """Rows for every entry of the broadcast ``(split, q)`` of one instance, and that broadcast shape."""
+    split, q = np.broadcast_arrays(np.asarray(split), np.asarray(q))
+    return PairRows([params], [split.reshape(-1)], [q.reshape(-1)]), split.shape
 
 
 def reduced_energy(
@@ -88,7 +117,9 @@ def reduced_energy(
 
     ``h(p) = T_sen r(u(p)) + E_26(A1 = N_l Q / B, A2 = A_2(l, p), T2)``: the
     sensing energy at the least power meeting (21) plus the optimum of
-    sub-problem (26) with ``T2 = T_max - T_sen - A_s(l) / v_s``.
+    sub-problem (26) with ``T2 = T_max - T_sen - A_s(l) / v_s``
+    (:meth:`~edgeopt.problems.iscc.pairs.PairRows.reduced_energy`, one row per
+    broadcast entry).
 
     Parameters
     ----------
@@ -106,73 +137,31 @@ def reduced_energy(
     -------
     tuple of numpy.ndarray
         The energy (``inf`` where infeasible), ``P_s``, ``P_c``, ``v_e`` and
-        Lemma 4's ``mu_1``.
+        Lemma 4's ``mu_1``, of the broadcast shape.
 
     """
-    if p_s_fixed is None:
-        p_s = params.sensing_power(split, p, q)
-    else:
-        meets = params.accuracy(p_s_fixed, split, p, q) >= params.R_t
-        p_s = np.where(meets, p_s_fixed, np.inf)
-    a1 = params.upload_bits(split, q) / params.bandwidth
-    a2 = params.device_flops(split, p)
-    t2 = params.device_and_upload_time(split)
-    sub = solve_checked(
-        a1,
-        a2,
-        params.bandwidth,
-        params.noise_psd,
-        params.gain,
-        params.kappa,
-        np.maximum(t2, 1e-300),
-        params.v_max,
-        params.p_max,
-        mu_start=mu_start,
-    )
-    energy = np.where((t2 > 0) & sub.feasible & np.isfinite(p_s), params.T_sen * p_s + sub.energy, np.inf)
-    return energy, p_s, sub.p_c, sub.v_e, sub.mu1
+    shape = np.broadcast_shapes(np.shape(split), np.shape(q), np.shape(p))
+    rows, _ = _one_instance_rows(params, np.broadcast_to(split, shape), np.broadcast_to(q, shape))
+    flat_p = np.broadcast_to(np.asarray(p, dtype=float), shape).reshape(-1)
+    start = None if mu_start is None else np.broadcast_to(np.asarray(mu_start, dtype=float), shape).reshape(-1)
+    return tuple(np.reshape(out, shape) for out in rows.reduced_energy(flat_p, p_s_fixed, start))
 
 
-def _best_sample(
-    params: IsccParams, split: np.ndarray, q: np.ndarray, p: np.ndarray, p_s_fixed: float | None
-) -> tuple[dict[str, np.ndarray], float]:
-    """The design of least :func:`reduced_energy` among the (split, Q, p) samples, and that energy."""
-    energy, p_s, p_c, v_e, _ = reduced_energy(params, split, q, p, p_s_fixed)
-    k = int(np.argmin(energy))
-    p_c_k = float(p_c[k]) if params.upload_bits(split[k], q[k]) > 0 else 0.0
-    x = point(int(split[k]), int(q[k]), float(p[k]), float(p_s[k]), p_c_k, float(v_e[k]))
-    return x, float(energy[k])
-
-
-def feasible_window(
-    params: IsccParams, splits: np.ndarray, qs: np.ndarray, p_s_fixed: float | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The interval ``[p_lo, p_hi]`` of pruning ratios where each (split, Q) pair is feasible.
-
-    ``p_lo``: the least ``p`` at which Lemma 3 has a sensing power within
-    ``P_max`` (or the fixed ``P_s`` meets the target), 0 where every ``p``
-    does; ``p_hi``: the largest ``p`` at which (26) is feasible at full power
-    and CPU speed (:func:`~edgeopt.problems.iscc.lemma4.time_feasible`), 1 where
-    ``p = 1`` is. Both by bisection on ``log p`` (:data:`WINDOW_HALVINGS`
-    steps), returning the feasible end of the final bracket. An empty window
-    has ``p_lo > p_hi`` (``p_lo = inf``, ``p_hi = -inf`` where one test fails
-    everywhere).
-    """
-    splits, qs = np.asarray(splits), np.asarray(qs)
-    a1 = params.upload_bits(splits, qs) / params.bandwidth
-    t2 = params.device_and_upload_time(splits)
+def _window(rows: PairRows, p_s_fixed: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`feasible_window` of every row (pair) of ``rows``."""
 
     def accurate(p: np.ndarray) -> np.ndarray:
         if p_s_fixed is None:
-            return np.asarray(np.isfinite(params.sensing_power(splits, p, qs)))
-        return np.asarray(params.accuracy(p_s_fixed, splits, p, qs) >= params.R_t)
+            return np.asarray(np.isfinite(rows.sensing_power(p)))
+        return np.asarray(rows.accuracy(p_s_fixed, p) >= rows.R_t)
 
     def fast(p: np.ndarray) -> np.ndarray:
-        a2 = params.device_flops(splits, p)
-        return np.asarray((t2 > 0) & time_feasible(a1, a2, params.gamma, t2, params.v_max, params.p_max))
+        a2 = rows.device_flops(p)
+        return np.asarray((rows.t2 > 0) & time_feasible(rows.a1, a2, rows.gamma, rows.t2, rows.v_max, rows.p_max))
 
-    ones, floor = np.ones(splits.shape), np.full(splits.shape, P_FLOOR)
-    log_lo, log_hi = np.full(splits.shape, math.log(P_FLOOR)), np.zeros(splits.shape)
+    shape = (rows.size,)
+    ones, floor = np.ones(shape), np.full(shape, P_FLOOR)
+    log_lo, log_hi = np.full(shape, math.log(P_FLOOR)), np.zeros(shape)
     acc_all, acc_one = accurate(floor), accurate(ones)
     fast_one, fast_floor = fast(ones), fast(floor)
     # Accuracy: infeasible below the edge (f = -1), feasible above (f = +1); "lo" keeps f <= 0 as the lower end.
@@ -200,6 +189,25 @@ def feasible_window(
     )
     p_hi = np.where(fast_one, 1.0, np.where(fast_floor, np.exp(edge.lo), -np.inf))
     return np.asarray(p_lo), np.asarray(p_hi)
+
+
+def feasible_window(
+    params: IsccParams, splits: np.ndarray, qs: np.ndarray, p_s_fixed: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The interval ``[p_lo, p_hi]`` of pruning ratios where each (split, Q) pair is feasible.
+
+    ``p_lo``: the least ``p`` at which Lemma 3 has a sensing power within
+    ``P_max`` (or the fixed ``P_s`` meets the target), 0 where every ``p``
+    does; ``p_hi``: the largest ``p`` at which (26) is feasible at full power
+    and CPU speed (:func:`~edgeopt.problems.iscc.lemma4.time_feasible`), 1 where
+    ``p = 1`` is. Both by bisection on ``log p`` (:data:`WINDOW_HALVINGS`
+    steps), returning the feasible end of the final bracket. An empty window
+    has ``p_lo > p_hi`` (``p_lo = inf``, ``p_hi = -inf`` where one test fails
+    everywhere). The arrays have the broadcast shape of ``splits`` and ``qs``.
+    """
+    rows, shape = _one_instance_rows(params, splits, qs)
+    p_lo, p_hi = _window(rows, p_s_fixed)
+    return p_lo.reshape(shape), p_hi.reshape(shape)
 
 
 def _lower_bound(ps: np.ndarray, energy: np.ndarray, best: np.ndarray) -> np.ndarray:
@@ -237,6 +245,242 @@ def _lower_bound(ps: np.ndarray, energy: np.ndarray, best: np.ndarray) -> np.nda
     return np.asarray(np.where(np.isfinite(energy[rows, best]), bound, -np.inf))
 
 
+class _Segments:
+    """The rows of each instance in a set of rows sorted by instance: per-instance minima and first minimisers.
+
+    ``ids`` are the instances present, ``starts`` where their rows begin and
+    ``of_row`` each row's position in ``ids``. Both reductions are exact
+    (a minimum, an index), so they equal the same reduction over one
+    instance's rows alone.
+    """
+
+    def __init__(self, instance: np.ndarray) -> None:
+        self.ids, self.starts = np.unique(instance, return_index=True)
+        self.of_row = np.searchsorted(self.ids, instance)
+        self.n_rows = instance.size
+
+    def minimum(self, values: np.ndarray) -> np.ndarray:
+        """Each instance's least value (NaN if it has one, as ``np.min``)."""
+        return np.asarray(np.minimum.reduceat(values, self.starts))
+
+    def argmin(self, values: np.ndarray) -> np.ndarray:
+        """Each instance's first row of least value, as ``np.argmin`` over its rows (a NaN counts as least)."""
+        least = self.minimum(values)[self.of_row]
+        hit = (values == least) | (np.isnan(least) & np.isnan(values))
+        return np.asarray(np.minimum.reduceat(np.where(hit, np.arange(self.n_rows), self.n_rows), self.starts))
+
+
+def _zoom(
+    rows: PairRows, p_lo: np.ndarray, p_hi: np.ndarray, grid: int, stages: int, p_s_fixed: float | None, rtol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The stages of :func:`search` on every row (pair) of ``rows`` at once.
+
+    Returns each row's best sample ``p`` and energy, its relative gap to the
+    convexity bound, and each instance's stage count (indexed like
+    ``_Segments(rows.instance).ids``).
+    """
+    segments = _Segments(rows.instance)
+    n = rows.size
+    # First stage: the window's ends, uniform samples and geometric ones crowding p_lo (down to GEOMETRIC_SPAN
+    # of the width above it: p itself where p_lo = 0), all distinct while the window has a width.
+    n_lin = grid // 2
+    shares = np.concatenate([np.linspace(0.0, 1.0, n_lin), np.logspace(math.log10(GEOMETRIC_SPAN), 0.0, grid - n_lin)])
+    shares = np.unique(shares)  # sorted, and 1 only once
+    ps = p_lo[:, None] + (p_hi - p_lo)[:, None] * shares[None, :]
+    steps = np.linspace(0.0, 1.0, grid)
+    p_best = np.full(n, np.nan)
+    e_best = np.full(n, np.inf)
+    gap = np.full(n, np.inf)
+    mu_all = np.full(n, np.nan)
+    stage_count = np.zeros(segments.ids.size, dtype=np.int64)
+    mu_best: np.ndarray | None = None
+    open_, live = np.arange(n), rows
+    lo = hi = np.zeros(0)
+    for stage in range(1, stages + 1):
+        if stage > 1:
+            ps = lo[:, None] + (hi - lo)[:, None] * steps[None, :]
+        mu_start = None if mu_best is None else mu_best[:, None]
+        energy, _, _, _, mu = live.reduced_energy(ps, p_s_fixed, mu_start)
+        best = np.argmin(energy, axis=1)
+        at = np.arange(open_.size)
+        e_k = energy[at, best]
+        bound = _lower_bound(ps, energy, best)
+        with np.errstate(invalid="ignore"):
+            gap_k = np.where(np.isfinite(e_k), (e_k - bound) / np.maximum(np.abs(e_k), 1e-300), np.inf)
+        p_best[open_], e_best[open_], gap[open_] = ps[at, best], e_k, np.maximum(gap_k, 0.0)
+        mu_all[open_] = mu[at, best]
+        stage_count[segments.of_row[open_]] = stage
+        # Collapsed brackets (the window is one point, or the zoom reached rounding) are done too.
+        lo = ps[at, np.maximum(best - 1, 0)]
+        hi = ps[at, np.minimum(best + 1, ps.shape[1] - 1)]
+        done = (gap_k <= rtol) | (hi - lo <= 4.0 * np.finfo(float).eps * np.abs(hi)) | ~np.isfinite(e_k)
+        # By convexity the bracket holds the pair's minimum, so `bound` bounds the pair's optimum: a pair
+        # whose bound is above the best energy sampled in any pair of its instance cannot win and is
+        # searched no further.
+        done |= bound > segments.minimum(e_best)[segments.of_row[open_]] * (1.0 + rtol)
+        still = ~done
+        if not still.any():
+            break
+        open_, lo, hi = open_[still], lo[still], hi[still]
+        live = take_batch(live, still)
+        mu_best = mu_all[open_]
+    return p_best, e_best, gap, stage_count
+
+
+def _prechecks(params: Sequence[IsccParams]) -> list[str | None]:
+    """:func:`~edgeopt.problems.iscc.model.infeasibility_reason` of instances with one layer count, vectorised.
+
+    The two bounds of the model's check for every instance at once: the best
+    accuracy over the splits (at ``P_max``, ``p = 1``, ``Q = Q_max``) and the
+    shortest latency (full power and CPU speed, ``p = 1e-9``, ``Q = 2``). An
+    instance that fails either gets the model's own message.
+    """
+    n_layers = params[0].n_layers
+    splits = np.arange(n_layers + 1)
+    last = splits == n_layers
+    count = n_layers + 1
+    rows = PairRows(params, [splits] * len(params), [np.where(last, 0, p.q_max) for p in params])
+    best = rows.acc_a * np.arctan(rows.acc_b * rows.p_max) * (1.0 - rows.error(np.ones(rows.size)))
+    rows = PairRows(params, [splits] * len(params), [np.where(last, 0, 2)] * len(params))
+    fastest = rows.latency(np.full(rows.size, 1e-9), rows.p_max, rows.v_max)
+    best, fastest = best.reshape(-1, count).max(axis=1), fastest.reshape(-1, count).min(axis=1)
+    r_t, t_max = rows.R_t[::count], rows.T_max[::count]
+    flagged = (best < r_t) | (fastest > t_max)
+    return [infeasibility_reason(p) if flag else None for p, flag in zip(params, flagged, strict=True)]
+
+
+def _chunks(counts: Sequence[int], limit: int) -> list[list[int]]:
+    """Consecutive groups of positions whose counts sum to at most ``limit`` (at least one position each)."""
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for i, count in enumerate(counts):
+        if current and total + count > limit:
+            chunks.append(current)
+            current, total = [], 0
+        current.append(i)
+        total += count
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _solve_chunk(
+    params: Sequence[IsccParams],
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+    grid: int,
+    stages: int,
+    p_fixed: float | None,
+    p_s_fixed: float | None,
+    rtol: float,
+) -> list[Solution]:
+    """:func:`search` of instances with one layer count (each with at least one pair), in one pass."""
+    rows = PairRows(params, [s for s, _ in pairs], [q for _, q in pairs])
+    extras: list[dict[str, int | float]]
+    if p_fixed is not None:
+        message = "no (split, Q) meets both the accuracy target and the latency budget at this p"
+        p_star = np.where(rows.split == 0, 1.0, p_fixed)
+        extras = [{"pairs": int(np.size(s))} for s, _ in pairs]
+        live = rows
+    else:
+        message = _NO_DESIGN
+        p_lo, p_hi = _window(rows, p_s_fixed)
+        keep = p_lo <= p_hi
+        live = take_batch(rows, keep)
+        extras = [{} for _ in params]
+        if live.size:
+            segments = _Segments(live.instance)
+            p_best, e_best, gap, stage_count = _zoom(live, p_lo[keep], p_hi[keep], grid, stages, p_s_fixed, rtol)
+            p_star = np.where(live.split == 0, 1.0, p_best)  # no device layers: pruning has no effect
+            chosen = segments.argmin(np.where(np.isfinite(e_best), e_best, np.inf))
+            pairs_kept = np.diff(np.append(segments.starts, live.size))
+            for j, i in enumerate(segments.ids):
+                extras[i] = {
+                    "pairs": int(pairs_kept[j]),
+                    "stages": int(stage_count[j]),
+                    "bracket_gap": float(gap[chosen[j]]),
+                }
+    solutions: list[Solution] = [infeasible(message) for _ in params]
+    if live.size == 0:
+        return solutions
+    segments = _Segments(live.instance)
+    energy, p_s, p_c, v_e, _ = live.reduced_energy(p_star, p_s_fixed)
+    best = segments.argmin(energy)
+    for j, i in enumerate(segments.ids):
+        k = int(best[j])
+        if not math.isfinite(float(energy[k])):
+            continue
+        p_c_k = float(p_c[k]) if live.bits[k] > 0 else 0.0
+        x = point(int(live.split[k]), int(live.q[k]), float(p_star[k]), float(p_s[k]), p_c_k, float(v_e[k]))
+        solutions[i] = make_solution(params[i], x, Status.FEASIBLE, **extras[i])
+    return solutions
+
+
+def search_many(
+    params: Sequence[IsccParams],
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+    grid: int = 24,
+    stages: int = MAX_STAGES,
+    p_fixed: float | None = None,
+    p_s_fixed: float | None = None,
+    rtol: float = ZOOM_RTOL,
+) -> list[Solution]:
+    """:func:`search` of many instances, each over its own (split, Q) pairs, in a few vectorised passes.
+
+    Instances are grouped by their number of layers and their pairs stacked
+    into chunks of about :data:`CHUNK_ROWS` rows (:class:`~edgeopt.problems.iscc.pairs.PairRows`);
+    every step runs on a chunk's rows at once, each instance's answer being
+    the one :func:`search` returns for it alone, bit for bit.
+
+    Parameters
+    ----------
+    params : sequence of IsccParams
+        The instances.
+    pairs : sequence of (splits, qs)
+        Each instance's pairs, e.g. :func:`design_grid`.
+    grid, stages, p_fixed, p_s_fixed, rtol
+        As in :func:`search`, the same for every instance.
+
+    Returns
+    -------
+    list of Solution
+        One per instance, in order.
+
+    Raises
+    ------
+    InvalidParameterError
+        As :func:`search`, or if ``pairs`` does not have one entry per instance.
+
+    """
+    grid = integer("grid", grid, minimum=4, maximum=10_000)
+    stages = integer("stages", stages, minimum=1, maximum=1_000)
+    rtol = number("rtol", rtol, minimum=0.0, maximum=1.0, exclusive_minimum=True, exclusive_maximum=True)
+    if len(pairs) != len(params):
+        raise InvalidParameterError(f"search_many needs one (splits, qs) per instance: {len(pairs)} for {len(params)}")
+    solutions: list[Solution | None] = [None] * len(params)
+    groups: dict[int, list[int]] = {}
+    for i, p in enumerate(params):
+        groups.setdefault(p.n_layers, []).append(i)
+    for members in groups.values():
+        reasons = _prechecks([params[i] for i in members])
+        todo = []
+        for i, reason in zip(members, reasons, strict=True):
+            if reason is not None:
+                solutions[i] = infeasible(reason)
+            elif np.size(pairs[i][0]) == 0:
+                solutions[i] = infeasible(_NO_DESIGN)
+            else:
+                todo.append(i)
+        for chunk in _chunks([int(np.size(pairs[i][0])) for i in todo], CHUNK_ROWS):
+            picked = [todo[j] for j in chunk]
+            found = _solve_chunk(
+                [params[i] for i in picked], [pairs[i] for i in picked], grid, stages, p_fixed, p_s_fixed, rtol
+            )
+            for i, solution in zip(picked, found, strict=True):
+                solutions[i] = solution
+    return [s for s in solutions if s is not None]
+
+
 def search(
     params: IsccParams,
     splits: np.ndarray,
@@ -258,7 +502,8 @@ def search(
     stage zooms onto the two intervals beside each pair's best sample with
     ``grid`` uniform points. A pair stops when its best sample is within
     ``rtol`` (relative) of the lower bound that convexity gives on that
-    bracket (:func:`_lower_bound`), or after ``stages`` stages.
+    bracket (:func:`_lower_bound`), or after ``stages`` stages. The same code
+    as :func:`search_many`, with one instance.
 
     Parameters
     ----------
@@ -292,70 +537,7 @@ def search(
         If ``grid < 4``, ``stages < 1`` or ``rtol`` is not in ``(0, 1)``.
 
     """
-    grid = integer("grid", grid, minimum=4, maximum=10_000)
-    stages = integer("stages", stages, minimum=1, maximum=1_000)
-    rtol = number("rtol", rtol, minimum=0.0, maximum=1.0, exclusive_minimum=True, exclusive_maximum=True)
-    reason = infeasibility_reason(params)
-    if reason is not None:
-        return infeasible(reason)
-    if p_fixed is not None:
-        p_star = np.where(splits == 0, 1.0, p_fixed)
-        x, value = _best_sample(params, splits, qs, p_star, p_s_fixed)
-        if not math.isfinite(value):
-            return infeasible("no (split, Q) meets both the accuracy target and the latency budget at this p")
-        return make_solution(params, x, Status.FEASIBLE, pairs=int(splits.size))
-    p_lo, p_hi = feasible_window(params, splits, qs, p_s_fixed)
-    keep = p_lo <= p_hi
-    if not keep.any():
-        return infeasible("no (split, Q, p) meets both the accuracy target and the latency budget")
-    splits, qs, p_lo, p_hi = splits[keep], qs[keep], p_lo[keep], p_hi[keep]
-    n = splits.size
-    # First stage: the window's ends, uniform samples and geometric ones crowding p_lo (down to GEOMETRIC_SPAN
-    # of the width above it: p itself where p_lo = 0), all distinct while the window has a width.
-    n_lin = grid // 2
-    shares = np.concatenate([np.linspace(0.0, 1.0, n_lin), np.logspace(math.log10(GEOMETRIC_SPAN), 0.0, grid - n_lin)])
-    shares = np.unique(shares)  # sorted, and 1 only once
-    ps = p_lo[:, None] + (p_hi - p_lo)[:, None] * shares[None, :]
-    steps = np.linspace(0.0, 1.0, grid)
-    p_best = np.full(n, np.nan)
-    e_best = np.full(n, np.inf)
-    gap = np.full(n, np.inf)
-    mu_best: np.ndarray | None = None
-    mu_all = np.full(n, np.nan)
-    open_ = np.arange(n)
-    lo = hi = np.zeros(0)
-    stage = 0
-    for stage in range(1, stages + 1):
-        if stage > 1:
-            ps = lo[:, None] + (hi - lo)[:, None] * steps[None, :]
-        mu_start = None if mu_best is None else mu_best[:, None]
-        energy, _, _, _, mu = reduced_energy(params, splits[open_, None], qs[open_, None], ps, p_s_fixed, mu_start)
-        best = np.argmin(energy, axis=1)
-        rows = np.arange(open_.size)
-        e_k = energy[rows, best]
-        bound = _lower_bound(ps, energy, best)
-        with np.errstate(invalid="ignore"):
-            gap_k = np.where(np.isfinite(e_k), (e_k - bound) / np.maximum(np.abs(e_k), 1e-300), np.inf)
-        p_best[open_], e_best[open_], gap[open_] = ps[rows, best], e_k, np.maximum(gap_k, 0.0)
-        mu_all[open_] = mu[rows, best]
-        # Collapsed brackets (the window is one point, or the zoom reached rounding) are done too.
-        lo = ps[rows, np.maximum(best - 1, 0)]
-        hi = ps[rows, np.minimum(best + 1, ps.shape[1] - 1)]
-        done = (gap_k <= rtol) | (hi - lo <= 4.0 * np.finfo(float).eps * np.abs(hi)) | ~np.isfinite(e_k)
-        # By convexity the bracket holds the pair's minimum, so `bound` bounds the pair's optimum: a pair
-        # whose bound is above the best energy sampled anywhere cannot win and is searched no further.
-        done |= bound > np.min(e_best) * (1.0 + rtol)
-        still = ~done
-        if not still.any():
-            break
-        open_, lo, hi = open_[still], lo[still], hi[still]
-        mu_best = mu_all[open_]
-    p_star = np.where(splits == 0, 1.0, p_best)  # no device layers: pruning has no effect
-    x, value = _best_sample(params, splits, qs, p_star, p_s_fixed)
-    if not math.isfinite(value):
-        return infeasible("no (split, Q, p) meets both the accuracy target and the latency budget")
-    k = int(np.argmin(np.where(np.isfinite(e_best), e_best, np.inf)))
-    return make_solution(params, x, Status.FEASIBLE, pairs=int(n), stages=int(stage), bracket_gap=float(gap[k]))
+    return search_many([params], [(np.asarray(splits), np.asarray(qs))], grid, stages, p_fixed, p_s_fixed, rtol)[0]
 
 
 def solve_analytic(
@@ -383,3 +565,39 @@ def solve_analytic(
     """
     splits, qs = design_grid(params)
     return search(params, splits, qs, grid, stages, rtol=rtol)
+
+
+def solve_analytic_batch(
+    params: Sequence[IsccParams], *, grid: int = 24, stages: int = MAX_STAGES, rtol: float = ZOOM_RTOL
+) -> list[Solution]:
+    """``IsccProblem.BATCH_METHODS["analytic"]``: :func:`solve_analytic` of many instances in one call.
+
+    The instances may differ in any field, the network included
+    (:func:`search_many` groups them by layer count). Each answer equals, bit
+    for bit, :func:`solve_analytic` of that instance alone, whatever else is
+    in the batch.
+
+    Parameters
+    ----------
+    params : sequence of IsccParams
+        The instances.
+    grid, stages, rtol
+        As in :func:`solve_analytic`.
+
+    Returns
+    -------
+    list of Solution
+        One per instance, in order; ``solve_time_s`` is the batch's wall time per instance.
+
+    """
+    start = time.perf_counter()
+    grids: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}  # the pairs depend on (L, Q_max) only
+    for p in params:
+        if (p.n_layers, p.q_max) not in grids:
+            grids[p.n_layers, p.q_max] = design_grid(p)
+    pairs = [grids[p.n_layers, p.q_max] for p in params]
+    solutions = search_many(params, pairs, grid, stages, rtol=rtol)
+    share = (time.perf_counter() - start) / max(len(params), 1)
+    for solution in solutions:
+        solution.solve_time_s = share
+    return solutions

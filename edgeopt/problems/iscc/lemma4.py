@@ -34,22 +34,27 @@ The energy falls as either time grows, so the time constraint binds
 root of the decreasing function ``A1 t(mu_1) + A2 / v(mu_1) - T2`` (eq. (29)),
 found by a safeguarded Newton iteration on ``log mu_1`` inside a bracket
 (:func:`edgeopt.solvers.scalar.find_root_newton`), vectorised over all
-instances. ``A1 = 0`` (nothing to upload: ``v = A2 / T2``)
+instances. Every step is elementwise, each entry stopping on its own test
+(the root ``x`` too, :func:`spectral_efficiency`), so an entry's answer does
+not depend on the other entries of the call: a batch of ISCC instances gets
+the bits each gets alone. ``A1 = 0`` (nothing to upload: ``v = A2 / T2``)
 and ``A2 = 0`` (nothing computed on the device: ``t = T2 / A1``) are closed
 forms. The instance is infeasible when ``A1 t_min + A2 / v_max > T2``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike
 
 from edgeopt.core.errors import InvalidParameterError
 from edgeopt.core.validate import integer, number
 from edgeopt.problems.iscc.model import LN2, subproblem_arguments, validate_arguments
-from edgeopt.solvers.lambert import priced_spectral_efficiency, priced_transmission_lhs
+from edgeopt.solvers.lambert import priced_transmission_lhs, spectral_efficiency_scalar
 from edgeopt.solvers.scalar import find_root_newton
 
 
@@ -63,11 +68,34 @@ class Lemma4Result(NamedTuple):
     feasible: np.ndarray
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def _spectral_efficiency_flat(y: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`~edgeopt.solvers.lambert.spectral_efficiency_scalar` of every entry of a 1-D array."""
+    out = np.empty(y.size)
+    for i in range(y.size):
+        out[i] = spectral_efficiency_scalar(y[i])
+    return out
+
+
+def spectral_efficiency(y: ArrayLike) -> np.ndarray:
+    """The root ``x >= 0`` of ``(x - 1) e^x + 1 = y``, each entry on its own: ``t(mu)``'s Lambert-W step.
+
+    The array form :func:`edgeopt.solvers.lambert.priced_spectral_efficiency`
+    runs its Halley steps until the slowest entry has converged, so an
+    entry's last bits depend on the other entries of the array (up to 3e-13
+    relative, measured); here each entry stops on its own test (the compiled
+    scalar form), so that an instance of a batch (:mod:`edgeopt.problems.iscc.pairs`)
+    gets the same bits as alone.
+    """
+    arr = np.ascontiguousarray(y, dtype=float)
+    return np.asarray(_spectral_efficiency_flat(arr.reshape(-1)).reshape(arr.shape))
+
+
 def _times(
     mu: np.ndarray, gamma: np.ndarray, kappa: np.ndarray, t_min: np.ndarray, v_max: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``t(mu)``, ``v(mu)`` and their derivatives in ``log mu``."""
-    x = priced_spectral_efficiency(gamma * mu)
+    x = spectral_efficiency(gamma * mu)
     t_free = LN2 / np.maximum(x, 1e-300)
     clipped_t = t_free <= t_min
     t = np.where(clipped_t, t_min, t_free)
@@ -78,6 +106,34 @@ def _times(
     v = np.where(clipped_v, v_max, v_free)
     dv = np.where(clipped_v, 0.0, v_free / 3.0)
     return t, dt, v, dv
+
+
+class _Reuse:
+    """A vectorised ``f(x) -> tuple of arrays`` re-evaluated only at the entries whose ``x`` moved since the last call.
+
+    :func:`~edgeopt.solvers.scalar.find_root_newton` evaluates its function on
+    the whole array every iteration, frozen entries included; the residual of
+    (29) costs a Lambert-W root per entry, and most entries stop long before
+    the slowest. ``f`` is elementwise and deterministic, so an entry at the
+    same point gets the same values: reusing them changes no bit.
+    """
+
+    def __init__(self, f: Callable[[np.ndarray, np.ndarray | slice], tuple[np.ndarray, ...]]) -> None:
+        self.f = f
+        self.x: np.ndarray | None = None
+        self.values: tuple[np.ndarray, ...] = ()
+
+    def __call__(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        if self.x is None or self.x.shape != x.shape:
+            values = self.f(x, slice(None))
+        else:
+            moved = np.flatnonzero(x != self.x)  # (NaN != NaN: a NaN point is always re-evaluated)
+            values = tuple(v.copy() for v in self.values)
+            if moved.size:
+                for full, part in zip(values, self.f(x[moved], moved), strict=True):
+                    full[moved] = part
+        self.x, self.values = np.array(x, dtype=float), values
+        return values
 
 
 def time_feasible(
@@ -222,9 +278,13 @@ def solve_checked(
         ga, ka, tm, vm = (arr.reshape(-1)[idx] for arr in (gamma, k, t_min, vmax))
         aa1, aa2, tt2 = a1.reshape(-1)[idx], a2.reshape(-1)[idx], t2.reshape(-1)[idx]
 
-        def residual(log_mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-            tt, dt, vv, dv = _times(np.exp(log_mu), ga, ka, tm, vm)
-            return aa1 * tt + aa2 / vv - tt2, aa1 * dt - aa2 * dv / (vv * vv), tt, vv
+        def residual(
+            log_mu: np.ndarray, at: slice | np.ndarray = slice(None)
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            """The time left over, its slope in ``log mu``, ``t`` and ``v``, for the entries ``at``."""
+            tt, dt, vv, dv = _times(np.exp(log_mu), ga[at], ka[at], tm[at], vm[at])
+            a1_at, a2_at = aa1[at], aa2[at]
+            return a1_at * tt + a2_at / vv - tt2[at], a1_at * dt - a2_at * dv / (vv * vv), tt, vv
 
         # Bracket in log mu. Lower end: the larger of the prices at which each activity alone
         # takes all of T2 (0 for an activity whose cap keeps it faster than that), so f >= 0 there.
@@ -239,12 +299,12 @@ def solve_checked(
             comp_hi = 2.0 * ka * np.minimum(2.0 * alone_v, vm) ** 3
             hi = np.log(np.maximum(np.maximum(comm_hi, comp_hi), 1e-300)) + 1e-9
         f_hi = residual(hi)[0]
-        for _ in range(60):
-            grow = f_hi > 0
-            if not grow.any():
+        for _ in range(60):  # widen only the entries still slow at hi (the others keep their hi and f_hi)
+            grow = np.flatnonzero(f_hi > 0)
+            if not grow.size:
                 break
-            hi = np.where(grow, hi + 2.0, hi)
-            f_hi = residual(hi)[0]
+            hi[grow] += 2.0
+            f_hi[grow] = residual(hi[grow], grow)[0]
         s = hi.copy()
         if start is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -257,8 +317,14 @@ def solve_checked(
         # bracket's upper end on and mu_1 is not unique; the 0.1 release stepped to the bracket's
         # midpoint there, whose (P_c, v_e) overran T2 by up to 6 % (a constraint violation that the
         # result contract now rejects). Staying returns the caps, the one feasible point.
+        at_points = _Reuse(residual)
+
+        def fdf(log_mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            f, df, _, _ = at_points(log_mu)
+            return f, df
+
         root = find_root_newton(
-            lambda log_mu: residual(log_mu)[:2],
+            fdf,
             s,
             lo,
             hi,
@@ -273,7 +339,7 @@ def solve_checked(
             max_iter=max_iter,
         )
         s = root.x
-        f_s, _, tt, vv = residual(s)
+        f_s, _, tt, vv = at_points(s)
         # Where Newton stopped on the slow side of the root (the time used above T2 by more than rounding,
         # e.g. at its iteration cap on an extreme instance), take the bracket's fast end instead: f <= 0
         # there, so the returned point always meets the deadline.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from types import ModuleType
 from typing import ClassVar
 
-from edgeopt.core.problem import MethodFunction, Problem
+from edgeopt.core.problem import BatchFunction, MethodFunction, Problem
 from edgeopt.core.report import KKTReport
 from edgeopt.core.solution import Solution
 from edgeopt.problems.iscc import scenarios
 from edgeopt.problems.iscc.alternating import solve_alternating
-from edgeopt.problems.iscc.analytic import solve_analytic
+from edgeopt.problems.iscc.analytic import solve_analytic, solve_analytic_batch
 from edgeopt.problems.iscc.baselines import BASELINES
 from edgeopt.problems.iscc.certificate import design_report
 from edgeopt.problems.iscc.model import FEASIBILITY_TOL, IsccParams
@@ -26,7 +26,10 @@ class IsccProblem(Problem):
     Algorithm 2), ``"global"`` (an independent nested search in ``(p,
     T_comm)`` written from the model), and the baselines of Sec. V
     (:mod:`edgeopt.problems.iscc.baselines`): ``on_server``, ``on_device``,
-    ``no_pruning``, ``typical_iscc``, ``jcc``.
+    ``no_pruning``, ``typical_iscc``, ``jcc``. ``solve_batch`` takes
+    ``"analytic"`` (:func:`~edgeopt.problems.iscc.analytic.solve_analytic_batch`):
+    many instances, of any networks, in a few vectorised passes, each answer
+    equal bit for bit to that instance's ``solve()``.
 
     Every method returns ``FEASIBLE``, never ``OPTIMAL``: the problem is not
     convex over the split and ``Q`` and no solve carries a certificate of
@@ -66,6 +69,7 @@ class IsccProblem(Problem):
         "global": solve_global,
         **BASELINES,
     }
+    BATCH_METHODS: ClassVar[dict[str, BatchFunction]] = {"analytic": solve_analytic_batch}
 
     FEASIBILITY_TOL: ClassVar[float] = FEASIBILITY_TOL
 

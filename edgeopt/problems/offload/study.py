@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -293,6 +294,7 @@ def dnn_table(settings: dict[str, Any] | None = None) -> dict[str, dict[str, flo
     return table
 
 
+@cache
 def pointwise_mac_share(network: str) -> float:
     """Share of the network's MACs in dense 1x1 convolutions (``MACs = outputs x C_in``), from the zoo profile.
 

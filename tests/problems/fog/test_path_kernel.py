@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edgeopt.core.status import Status
-from edgeopt.problems.fog import barrier, decomposition, path_kernel
+from edgeopt.problems.fog import barrier, decomposition, parallel, path_kernel
 from edgeopt.problems.fog.min_latency import minimum_latency
 from edgeopt.problems.fog.model import FogBatch, FogParams, energy_terms_batch
 from edgeopt.problems.fog.scenarios import random_params
@@ -191,15 +191,24 @@ def _assert_same_path(got: tuple, want: tuple) -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def test_parallel_kernel_gives_the_serial_answers_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_blocks_over_threads_give_the_serial_answers_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
     params = _batch_params()
     serial = barrier._path(_bar(params), barrier.MAX_ITER)
     assert serial[3].all()
-    # Force the prange kernel whatever the machine's thread count (it runs serially on one thread).
-    monkeypatch.setattr(barrier.path_kernel, "run_path", path_kernel.run_path_parallel)
-    monkeypatch.setattr(barrier.path_kernel, "PARALLEL_MIN", 0)
+    # Force the split into blocks of one or two instances over three threads, whatever the machine.
+    monkeypatch.setattr(parallel.numba, "get_num_threads", lambda: 3)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    calls: list[int] = []
+    kernel = path_kernel.run_path
+
+    def counted(*args):  # the serial kernel, on each block
+        calls.append(args[0].shape[0])
+        return kernel(*args)
+
+    monkeypatch.setattr(barrier.path_kernel, "run_path", counted)
     _assert_same_path(barrier._path(_bar(params), barrier.MAX_ITER), serial)
-    # Warm continuation and fixed rows through the parallel kernel too.
+    assert len(calls) > 1 and sum(calls) == len(params)
+    # Warm continuation through the blocks too.
     bar = _bar(params)
     v, z, *_ = barrier._path(bar, barrier.MAX_ITER)
     deeper = barrier._path(bar, barrier.MAX_ITER, barrier.DEEPER_GAPS[-1], warm=(v, z))
@@ -209,7 +218,7 @@ def test_parallel_kernel_gives_the_serial_answers_bit_for_bit(monkeypatch: pytes
     _assert_same_path(deeper, barrier._path(bar_s, barrier.MAX_ITER, barrier.DEEPER_GAPS[-1], warm=(v_s, z_s)))
 
 
-def test_one_thread_and_concurrent_callers_give_the_same_answers() -> None:
+def test_one_thread_and_concurrent_callers_give_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     params = _batch_params() * 2
     want = barrier._path(_bar(params), barrier.MAX_ITER)
     threads = numba.get_num_threads()
@@ -218,8 +227,9 @@ def test_one_thread_and_concurrent_callers_give_the_same_answers() -> None:
         _assert_same_path(barrier._path(_bar(params), barrier.MAX_ITER), want)
     finally:
         numba.set_num_threads(threads)
-    # Two Python threads at once: one takes the parallel kernel, the other runs serially
-    # (numba's workqueue layer aborts the process on concurrent use).
+    # Three Python threads at once, each spreading its batch over the shared pool in small blocks.
+    monkeypatch.setattr(parallel.numba, "get_num_threads", lambda: 3)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     got: list[tuple] = []
 
     def work() -> None:

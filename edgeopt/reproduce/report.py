@@ -147,6 +147,7 @@ def build(out: Path | None = None, *, quick: bool = False, progress: bool = True
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     stamp = datetime.now(UTC)
+    commit = _commit()  # before the benchmarks rewrite their tracked result files
     sections = plan()
     parts = [(s, b) for s in sections for b in s.benches] + [(s, None) for s in sections if s.reproduction]
     times: dict[str, float] = {}
@@ -171,7 +172,7 @@ def build(out: Path | None = None, *, quick: bool = False, progress: bool = True
             for table in section.result.tables:
                 table.frame.to_csv(out / f"{table.stem}.csv", index=False)
     times["total"] = time.perf_counter() - started
-    text = render(sections, times, quick, stamp)
+    text = render(sections, times, quick, stamp, commit)
     path = out / "report.md"
     path.write_text(text)
     (out / "report.html").write_text(_html(text, out))
@@ -195,7 +196,7 @@ def _run_reproduction(name: str, quick: bool, progress: bool) -> Reproduction:
 # ---------------------------------------------------------------------------------------------------------- rendering
 
 
-def render(sections: list[Section], times: dict[str, float], quick: bool, stamp: datetime) -> str:
+def render(sections: list[Section], times: dict[str, float], quick: bool, stamp: datetime, commit: str) -> str:
     """The report's Markdown."""
     lines = [
         "# edgeopt: benchmarks and paper reproductions",
@@ -204,7 +205,7 @@ def render(sections: list[Section], times: dict[str, float], quick: bool, stamp:
         f"in {_duration(times['total'])}"
         + (" (quick mode: every benchmark's small sizes and fewer points per figure)." if quick else "."),
         "",
-        *header(times),
+        *header(times, commit),
         "",
         "## Contents",
         "",
@@ -248,7 +249,7 @@ def _anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
-def header(times: dict[str, float]) -> list[str]:
+def header(times: dict[str, float], commit: str) -> list[str]:
     """Versions, CPU, thread settings and the wall time of each part."""
     versions = []
     for package in VERSIONED:
@@ -260,7 +261,7 @@ def header(times: dict[str, float]) -> list[str]:
     lines = [
         "| | |",
         "|---|---|",
-        f"| edgeopt commit | {_commit()} |",
+        f"| edgeopt commit | {commit} |",
         f"| Python | {platform.python_version()} ({platform.python_implementation()}) |",
         f"| packages | {', '.join(versions)} |",
         f"| CPU | {_cpu()} |",
